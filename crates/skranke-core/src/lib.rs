@@ -1,0 +1,18 @@
+//! Skranke's pure core.
+//!
+//! Everything here is deterministic: no I/O, no clock, no randomness of its own. Time comes in as a
+//! parameter (`now: Timestamp`), randomness as bytes. Storage, HTTP, mail and the CLI live in the
+//! `skranke` crate and call into this one. See ARCHITECTURE.md for the invariants.
+
+pub mod availability;
+pub mod booking;
+pub mod calendar;
+pub mod hours;
+pub mod ids;
+pub mod interval;
+pub mod reference;
+pub mod secret;
+pub mod service;
+pub mod text;
+
+pub use interval::Interval;

@@ -1,0 +1,44 @@
+// Smoke test: the demo server starts, key pages answer 200, and HTML pages
+// have no serious/critical WCAG 2.0/2.1 A/AA violations.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkA11y, launchBrowser, screenshot, startServer } from './lib.mjs';
+
+const PATHS = ['/', '/healthz'];
+
+describe('smoke', () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  for (const path of PATHS) {
+    test(`GET ${path}`, async () => {
+      const page = await browser.newPage();
+      try {
+        const response = await page.goto(server.baseUrl + path, { waitUntil: 'load' });
+        assert.ok(response, `no response for ${path}`);
+        assert.equal(response.status(), 200, `status of ${path}`);
+        const contentType = response.headers()['content-type'] ?? '';
+        if (contentType.includes('text/html')) {
+          await checkA11y(page, `smoke ${path}`);
+        }
+      } catch (err) {
+        const shot = await screenshot(page, `smoke${path === '/' ? '-root' : path}`).catch(() => null);
+        if (shot) process.stderr.write(`screenshot: ${shot}\n`);
+        server.dumpLogs(`skranke logs for failed test GET ${path}`);
+        throw err;
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
