@@ -1,1 +1,149 @@
-fn main(){}
+//! The `skranke` command.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use jiff::SignedDuration;
+use skranke::app::AppSettings;
+use skranke::clock::{Clock, SystemClock};
+use skranke::config::Config;
+use skranke::mail::WorkerSettings;
+use skranke::store::{AnyStore, Store};
+use skranke_core::booking::HoldPolicy;
+
+#[derive(Parser)]
+#[command(name = "skranke", version, about = "Booking and queue system for municipal citizen-service centres")]
+struct Cli {
+    /// Configuration file (default: ./skranke.toml when it exists).
+    #[arg(long, global = true, env = "SKRANKE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the booking pages and the API.
+    Serve(ServeArgs),
+    /// Run a seeded fictional municipality on a fresh SQLite database.
+    Demo(DemoArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Database URL: sqlite://path or postgres://…
+    #[arg(long)]
+    database: Option<String>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Database URL (default: a fresh sqlite://skranke-demo.db).
+    #[arg(long, default_value = "sqlite://skranke-demo.db")]
+    database: String,
+    /// Keep the existing demo database instead of starting fresh.
+    #[arg(long)]
+    keep: bool,
+}
+
+#[derive(Args)]
+struct DbArgs {
+    #[arg(long)]
+    database: Option<String>,
+}
+
+fn settings(config: &Config) -> AppSettings {
+    AppSettings {
+        hold: HoldPolicy { hold: SignedDuration::from_mins(config.hold_minutes), max_code_attempts: config.max_code_attempts },
+        public_url: config.public_url.clone().unwrap_or_default(),
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("skranke: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_logging(&config.log);
+    match run(cli.command, config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("skranke: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[allow(clippy::print_stdout)] // The CLI's output is for people and for the test harness.
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match command {
+        Command::Migrate(args) => {
+            let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
+            store.migrate().await?;
+            println!("Migrations applied ({}).", store.kind());
+        }
+        Command::Serve(args) => {
+            let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
+            let listen = args.listen.unwrap_or(config.listen.clone());
+            let running = skranke::server::start(&listen, store, clock, settings(&config), false, WorkerSettings::default()).await?;
+            println!("Listening on {}", running.url());
+            running.wait().await?;
+        }
+        Command::Demo(args) => {
+            if !args.keep
+                && let Some(path) = args.database.strip_prefix("sqlite://")
+            {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+            let store = AnyStore::connect(&args.database).await?;
+            store.migrate().await?;
+            let seeded = if args.keep && !store.list_centres().await?.is_empty() {
+                None
+            } else {
+                Some(skranke::demo::seed(&store, clock.now()).await?)
+            };
+            let mut demo_settings = settings(&config);
+            demo_settings.public_url = String::new();
+            let running = skranke::server::start(&args.listen, store, clock, demo_settings, true, WorkerSettings::default()).await?;
+            let url = running.url();
+            println!("Skranke demo: Eksempel Kommune (fictional; mail stays on this machine).");
+            println!("  Booking start page   {url}/");
+            if let Some(seeded) = seeded {
+                for (id, name) in &seeded.centres {
+                    println!("  {name:<21}{url}/book/{id}");
+                }
+                for (centre, service, name) in &seeded.services {
+                    println!("    {name:<19}{url}/book/{centre}/{service}");
+                }
+            }
+            println!("  Demo mailbox         {url}/dev/mail");
+            println!("  API (OpenAPI)        {url}/api/v1/openapi.json");
+            println!("  Health, metrics      {url}/healthz  {url}/metrics");
+            println!("  Staff sign-in arrives with the staff-accounts issue; there are no demo sign-ins yet.");
+            println!("Listening on {url}");
+            running.wait().await?;
+        }
+    }
+    Ok(())
+}

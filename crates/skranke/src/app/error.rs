@@ -1,0 +1,85 @@
+use skranke_core::availability::SlotError;
+use skranke_core::text::TextError;
+
+use crate::store::StoreError;
+
+/// What a use case can answer besides success. Each variant has a stable `code()` (the API's
+/// error code and the catalogue key `error.<code>`) and an HTTP status in `http::error`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid {field}: {error}")]
+    Invalid { field: &'static str, error: TextError },
+    #[error("invalid request: {0}")]
+    BadRequest(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Slot(SlotError),
+    #[error("the service cannot be booked online")]
+    NotBookableOnline,
+    #[error("wrong code; {attempts_left} attempts left")]
+    WrongCode { attempts_left: u8 },
+    #[error("too many wrong codes; the hold was released")]
+    CodeAttemptsExhausted,
+    #[error("the hold has expired")]
+    HoldExpired,
+    #[error("the booking is not in a state that allows this")]
+    InvalidState,
+    #[error("missing or wrong manage token")]
+    InvalidToken,
+    #[error("the database is unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(#[source] StoreError),
+}
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid { error, .. } => match error {
+                TextError::InvalidEmail => "invalid_email",
+                TextError::InvalidPhone => "invalid_phone",
+                TextError::TooLong { .. } => "too_long",
+                TextError::ControlCharacter => "control_character",
+                TextError::Empty => "missing_value",
+            },
+            AppError::BadRequest(code) => code,
+            AppError::NotFound(_) => "not_found",
+            AppError::Slot(e) => e.code(),
+            AppError::NotBookableOnline => "not_bookable_online",
+            AppError::WrongCode { .. } => "wrong_code",
+            AppError::CodeAttemptsExhausted => "code_attempts_exhausted",
+            AppError::HoldExpired => "hold_expired",
+            AppError::InvalidState => "invalid_state",
+            AppError::InvalidToken => "invalid_token",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// Which input field the error is about, for forms.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound("record"),
+            StoreError::SlotTaken => AppError::Slot(SlotError::Full),
+            StoreError::HoldExpired => AppError::HoldExpired,
+            StoreError::Conflict => AppError::InvalidState,
+            StoreError::Database(ref db) if is_transient(db) => AppError::Unavailable(e),
+            other => AppError::Internal(other),
+        }
+    }
+}
+
+fn is_transient(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed)
+        || matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("5" | "6" | "40001" | "40P01" | "57P01")))
+}

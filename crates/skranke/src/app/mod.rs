@@ -1,0 +1,61 @@
+//! Use cases. Each one validates with the core, asks the store for one transaction, and returns
+//! an `AppError` the HTTP layer maps to a status and a catalogue message.
+
+pub mod booking;
+mod error;
+
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use skranke_core::booking::HoldPolicy;
+
+use crate::clock::Clock;
+use crate::store::AnyStore;
+
+pub use error::AppError;
+
+/// Settings the use cases need.
+#[derive(Clone, Debug)]
+pub struct AppSettings {
+    pub hold: HoldPolicy,
+    /// The public base URL, for links in mail and calendar files.
+    pub public_url: String,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self { hold: HoldPolicy::default(), public_url: "http://127.0.0.1:8080".to_owned() }
+    }
+}
+
+/// The application: store, clock and settings, cheap to clone into every request.
+#[derive(Clone, Debug)]
+pub struct App {
+    pub store: AnyStore,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<AppSettings>,
+}
+
+impl App {
+    pub fn new(store: AnyStore, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
+        Self { store, clock, settings: Arc::new(settings) }
+    }
+
+    pub fn hold_duration(&self) -> SignedDuration {
+        self.settings.hold.hold
+    }
+}
+
+/// Random values for identifiers and secrets, from the operating system's CSPRNG.
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut b = [0u8; N];
+    rand::fill(&mut b);
+    b
+}
+
+/// `n` random bytes as hex, for operation ids.
+pub(crate) fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    rand::fill(&mut b[..]);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

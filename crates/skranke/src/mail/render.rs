@@ -1,0 +1,94 @@
+//! Renders a payload into subject and plain text from the catalogue.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use super::{BookingFacts, MailPayload};
+use crate::i18n::{Lang, t, tf};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+}
+
+/// "torsdag 3. december 2026 kl. 10:30" / "Thursday 3 December 2026 at 10:30", in `tz`.
+pub fn format_local(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
+    let dt = tz.to_datetime(at);
+    let weekday = t(lang, &format!("weekday.{}", dt.weekday().to_monday_one_offset()));
+    let month = t(lang, &format!("month.{}", dt.month()));
+    tf(
+        lang,
+        "format.datetime",
+        &[
+            ("weekday", weekday),
+            ("day", &dt.day().to_string()),
+            ("month", month),
+            ("year", &dt.year().to_string()),
+            ("time", &dt.strftime("%H:%M").to_string()),
+        ],
+    )
+}
+
+fn facts_body(lang: Lang, intro_key: &str, f: &BookingFacts) -> Option<String> {
+    let tz = TimeZone::get(&f.timezone).ok()?;
+    let start: Timestamp = f.start.parse().ok()?;
+    let what = f.service_name.clone().unwrap_or_else(|| t(lang, "mail.your_appointment").to_owned());
+    Some(tf(
+        lang,
+        intro_key,
+        &[
+            ("what", &what),
+            ("when", &format_local(lang, start, &tz)),
+            ("centre", &f.centre_name),
+            ("address", &f.centre_address),
+            ("reference", &f.reference),
+        ],
+    ))
+}
+
+/// `None` when the payload cannot be rendered (a corrupt row); the worker then gives up on it.
+pub fn render(lang: Lang, payload: &MailPayload) -> Option<Rendered> {
+    let (subject_key, text) = match payload {
+        MailPayload::BookingCode { code } => ("mail.code.subject", tf(lang, "mail.code.text", &[("code", code)])),
+        MailPayload::BookingConfirmed(f) => ("mail.confirmed.subject", facts_body(lang, "mail.confirmed.text", f)?),
+        MailPayload::BookingCancelled(f) => ("mail.cancelled.subject", facts_body(lang, "mail.cancelled.text", f)?),
+        MailPayload::BookingMoved(f) => ("mail.moved.subject", facts_body(lang, "mail.moved.text", f)?),
+    };
+    Some(Rendered { subject: t(lang, subject_key).to_owned(), text })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(service_name: Option<&str>) -> BookingFacts {
+        BookingFacts {
+            reference: "K7F-3QX".into(),
+            start: "2026-12-03T09:30:00Z".into(),
+            timezone: "Europe/Copenhagen".into(),
+            centre_name: "Borgerservice Eksempelby".into(),
+            centre_address: "Torvet 1, 9999 Eksempelby".into(),
+            service_name: service_name.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn code_mail_carries_only_the_code() {
+        let r = render(Lang::Da, &MailPayload::BookingCode { code: "123456".into() }).unwrap();
+        assert!(r.text.contains("123456"));
+        for leak in ["Eksempelby", "K7F", "Torvet"] {
+            assert!(!r.text.contains(leak) && !r.subject.contains(leak));
+        }
+    }
+
+    #[test]
+    fn confirmation_in_local_time_and_without_confidential_service() {
+        let r = render(Lang::Da, &MailPayload::BookingConfirmed(facts(None))).unwrap();
+        assert!(r.text.contains("torsdag 3. december 2026 kl. 10:30"), "{}", r.text);
+        assert!(r.text.contains("K7F-3QX"));
+        let en = render(Lang::En, &MailPayload::BookingConfirmed(facts(Some("Passport")))).unwrap();
+        assert!(en.text.contains("Thursday 3 December 2026 at 10:30"), "{}", en.text);
+        assert!(en.text.contains("Passport"));
+    }
+}

@@ -1,0 +1,117 @@
+//! The outbox worker: claims due messages, renders and delivers them, marks the outcome.
+//! Safe to run in several processes: claims are leased (SQLite) or `SKIP LOCKED` (PostgreSQL),
+//! and a delivery repeated after a crash is recognised by the outbox id.
+
+use std::time::Duration;
+
+use jiff::SignedDuration;
+use tokio::sync::watch;
+
+use super::{MailPayload, render};
+use crate::app::App;
+use crate::store::{DevMail, OutboxMessage, Store, StoreError};
+
+/// Where delivered mail goes. SMTP arrives with the notification issue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Stored in the database and shown at `/dev/mail`; nothing leaves the machine.
+    DevMailbox,
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    pub transport: Transport,
+    pub poll: Duration,
+    pub lease: SignedDuration,
+    pub batch: u32,
+    pub max_attempts: u32,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            transport: Transport::DevMailbox,
+            poll: Duration::from_millis(500),
+            lease: SignedDuration::from_secs(60),
+            batch: 50,
+            max_attempts: 8,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Worker {
+    app: App,
+    settings: WorkerSettings,
+}
+
+impl Worker {
+    pub fn new(app: App, settings: WorkerSettings) -> Self {
+        Self { app, settings }
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.app.sweep_holds().await {
+                tracing::warn!(error = %e, "sweeping expired holds failed");
+            }
+            match self.tick().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "outbox worker tick failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.settings.poll) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// Delivers one batch; returns how many messages it handled.
+    pub async fn tick(&self) -> Result<usize, StoreError> {
+        let store = &self.app.store;
+        let now = self.app.clock.now();
+        let batch = store.claim_outbox(now, self.settings.lease, self.settings.batch).await?;
+        for msg in &batch {
+            self.deliver(msg).await?;
+        }
+        Ok(batch.len())
+    }
+
+    async fn deliver(&self, msg: &OutboxMessage) -> Result<(), StoreError> {
+        let store = &self.app.store;
+        let now = self.app.clock.now();
+        let rendered = serde_json::from_str::<MailPayload>(&msg.payload).ok().and_then(|p| render(msg.language, &p));
+        let Some(rendered) = rendered else {
+            tracing::error!(message_id = %msg.id, template = %msg.template, "message cannot be rendered; giving up");
+            return store.mark_outbox_retry(msg.id, "render_failed", now, true).await;
+        };
+        let outcome = match self.settings.transport {
+            Transport::DevMailbox => {
+                store
+                    .deliver_dev_mail(&DevMail {
+                        outbox_id: msg.id,
+                        recipient: msg.recipient.clone(),
+                        subject: rendered.subject,
+                        body_text: rendered.text,
+                        delivered_at: now,
+                    })
+                    .await
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                tracing::info!(message_id = %msg.id, template = %msg.template, "message delivered");
+                store.mark_outbox_sent(msg.id, now).await
+            }
+            Err(e) => {
+                let give_up = msg.attempts >= self.settings.max_attempts;
+                // Exponential backoff: 2^attempts seconds, at most an hour.
+                let delay = SignedDuration::from_secs(1i64 << msg.attempts.min(12)).min(SignedDuration::from_hours(1));
+                tracing::warn!(message_id = %msg.id, error = %e, give_up, "delivery failed");
+                store.mark_outbox_retry(msg.id, "delivery_failed", now.checked_add(delay).unwrap_or(now), give_up).await
+            }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Storage: one `Store` trait, implemented for SQLite (embedded default) and PostgreSQL
+//! (production, many app instances over one database). Both implementations share their SQL
+//! (`sql.rs`) and differ only where the databases do (how a write transaction starts, the outbox
+//! claim). One conformance suite (`tests/it/store_conformance.rs`) runs against both.
+//!
+//! Each write method is one use case's transaction: the state change, its outbox rows and (later)
+//! its audit rows commit together or not at all.
+
+mod model;
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::future::Future;
+
+use jiff::{SignedDuration, Timestamp};
+use skranke_core::Interval;
+use skranke_core::availability::AvailabilityInput;
+use skranke_core::ids::{AppointmentId, CentreId, MessageId, ServiceId, StaffId};
+
+pub use model::*;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// No seat or no staff time left for the slot: the database refused a second claim.
+    #[error("the slot has no capacity left")]
+    SlotTaken,
+    /// A hold ran out before the change could be made.
+    #[error("the hold has expired")]
+    HoldExpired,
+    /// Someone else changed the row first (optimistic concurrency).
+    #[error("the record was changed concurrently")]
+    Conflict,
+    #[error("unique constraint {0} violated")]
+    Duplicate(String),
+    #[error("the database schema is newer than this program (version {0}); refusing to run")]
+    DatabaseTooNew(i64),
+    #[error("stored data could not be read: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL (use sqlite://… or postgres://…)")]
+    UnsupportedUrl,
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+    #[error("migration error")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::Duplicate(db.constraint().unwrap_or("unknown").to_owned());
+        }
+        StoreError::Database(e)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        match e {
+            sqlx::migrate::MigrateError::VersionMissing(v) => StoreError::DatabaseTooNew(v),
+            other => StoreError::Migrate(other),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Where an appointment moves to.
+#[derive(Clone, Debug)]
+pub struct NewSlot {
+    pub slot: Interval,
+    pub occupied_until: Timestamp,
+    pub capacity: u16,
+    pub candidate_staff: Vec<StaffId>,
+}
+
+/// The persistence port. Every method is one transaction.
+pub trait Store: Send + Sync {
+    /// Applies pending migrations; refuses a database whose schema is newer than this program.
+    fn migrate(&self) -> impl Future<Output = StoreResult<()>> + Send;
+    fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // Set-up (administration and seeding).
+    fn create_organisation(&self, org: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_centre(&self, centre: &Centre) -> impl Future<Output = StoreResult<()>> + Send;
+    fn add_closure(&self, centre: CentreId, when: Interval, reason: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_queue(&self, queue: &Queue) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_service(&self, service: &Service) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_staff(&self, staff: &StaffMember) -> impl Future<Output = StoreResult<()>> + Send;
+    fn add_absence(&self, staff: StaffId, when: Interval) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // Reads.
+    fn list_centres(&self) -> impl Future<Output = StoreResult<Vec<CentreView>>> + Send;
+    fn get_centre(&self, id: CentreId) -> impl Future<Output = StoreResult<Option<CentreView>>> + Send;
+    fn list_services(&self, centre: CentreId) -> impl Future<Output = StoreResult<Vec<Service>>> + Send;
+    fn get_service(&self, id: ServiceId) -> impl Future<Output = StoreResult<Option<Service>>> + Send;
+    /// Everything availability needs for `service` within `window`, as seen at `now`.
+    fn availability_input(
+        &self,
+        service: ServiceId,
+        window: Interval,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<AvailabilityInput>>> + Send;
+    fn get_appointment(&self, id: AppointmentId) -> impl Future<Output = StoreResult<Option<Appointment>>> + Send;
+
+    // Booking use cases.
+    /// Writes the appointment, claims a seat and a staff member's time, and writes `messages`,
+    /// in one transaction. `SlotTaken` when the database holds no free seat or staff time.
+    fn create_appointment(
+        &self,
+        new: &NewAppointment,
+        messages: &[NewMessage],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Appointment>> + Send;
+    /// Confirms a held appointment whose code was typed right. `HoldExpired` when its claims were
+    /// lost; `Conflict` when `expected_attempts` no longer matches.
+    fn confirm_hold(
+        &self,
+        id: AppointmentId,
+        expected_attempts: u8,
+        messages: &[NewMessage],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Counts a wrong code; with `release` the hold is given up at once.
+    fn record_wrong_code(
+        &self,
+        id: AppointmentId,
+        expected_attempts: u8,
+        release: bool,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn cancel_appointment(
+        &self,
+        id: AppointmentId,
+        messages: &[NewMessage],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn reschedule_appointment(
+        &self,
+        id: AppointmentId,
+        to: &NewSlot,
+        messages: &[NewMessage],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Appointment>> + Send;
+    /// Marks holds past their expiry as expired and frees their rows. Idempotent.
+    fn sweep_expired_holds(&self, now: Timestamp) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    // Outbox.
+    /// Claims up to `limit` due messages for `lease`; a crashed worker's claims return after it.
+    fn claim_outbox(
+        &self,
+        now: Timestamp,
+        lease: SignedDuration,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<OutboxMessage>>> + Send;
+    fn mark_outbox_sent(&self, id: MessageId, now: Timestamp) -> impl Future<Output = StoreResult<()>> + Send;
+    fn mark_outbox_retry(
+        &self,
+        id: MessageId,
+        error: &str,
+        next_attempt_at: Timestamp,
+        give_up: bool,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn outbox_counts(&self) -> impl Future<Output = StoreResult<Vec<(String, i64)>>> + Send;
+    fn list_outbox_for(&self, appointment: AppointmentId) -> impl Future<Output = StoreResult<Vec<(String, OutboxStatus)>>> + Send;
+
+    // The dev-mailbox transport.
+    /// Idempotent per outbox message: a retried delivery is stored once.
+    fn deliver_dev_mail(&self, mail: &DevMail) -> impl Future<Output = StoreResult<()>> + Send;
+    fn list_dev_mail(&self, limit: u32) -> impl Future<Output = StoreResult<Vec<DevMail>>> + Send;
+}
+
+/// The store chosen at start-up from the database URL.
+#[derive(Clone, Debug)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// `sqlite://path` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(AnyStore::Sqlite(SqliteStore::connect(url).await?))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(AnyStore::Postgres(PgStore::connect(url).await?))
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AnyStore::Sqlite(_) => "sqlite",
+            AnyStore::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Forwards every `Store` method to the chosen implementation.
+macro_rules! forward {
+    ($( fn $name:ident(&self $(, $arg:ident : $ty:ty)*) -> $ret:ty; )*) => {
+        impl Store for AnyStore {
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    match self {
+                        AnyStore::Sqlite(s) => s.$name($($arg),*).await,
+                        AnyStore::Postgres(s) => s.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+forward! {
+    fn migrate(&self) -> StoreResult<()>;
+    fn ping(&self) -> StoreResult<()>;
+    fn create_organisation(&self, org: &Organisation) -> StoreResult<()>;
+    fn create_centre(&self, centre: &Centre) -> StoreResult<()>;
+    fn add_closure(&self, centre: CentreId, when: Interval, reason: &str) -> StoreResult<()>;
+    fn create_queue(&self, queue: &Queue) -> StoreResult<()>;
+    fn create_service(&self, service: &Service) -> StoreResult<()>;
+    fn create_staff(&self, staff: &StaffMember) -> StoreResult<()>;
+    fn add_absence(&self, staff: StaffId, when: Interval) -> StoreResult<()>;
+    fn list_centres(&self) -> StoreResult<Vec<CentreView>>;
+    fn get_centre(&self, id: CentreId) -> StoreResult<Option<CentreView>>;
+    fn list_services(&self, centre: CentreId) -> StoreResult<Vec<Service>>;
+    fn get_service(&self, id: ServiceId) -> StoreResult<Option<Service>>;
+    fn availability_input(&self, service: ServiceId, window: Interval, now: Timestamp) -> StoreResult<Option<AvailabilityInput>>;
+    fn get_appointment(&self, id: AppointmentId) -> StoreResult<Option<Appointment>>;
+    fn create_appointment(&self, new: &NewAppointment, messages: &[NewMessage], now: Timestamp) -> StoreResult<Appointment>;
+    fn confirm_hold(&self, id: AppointmentId, expected_attempts: u8, messages: &[NewMessage], now: Timestamp) -> StoreResult<()>;
+    fn record_wrong_code(&self, id: AppointmentId, expected_attempts: u8, release: bool, now: Timestamp) -> StoreResult<()>;
+    fn cancel_appointment(&self, id: AppointmentId, messages: &[NewMessage], now: Timestamp) -> StoreResult<()>;
+    fn reschedule_appointment(&self, id: AppointmentId, to: &NewSlot, messages: &[NewMessage], now: Timestamp) -> StoreResult<Appointment>;
+    fn sweep_expired_holds(&self, now: Timestamp) -> StoreResult<u64>;
+    fn claim_outbox(&self, now: Timestamp, lease: SignedDuration, limit: u32) -> StoreResult<Vec<OutboxMessage>>;
+    fn mark_outbox_sent(&self, id: MessageId, now: Timestamp) -> StoreResult<()>;
+    fn mark_outbox_retry(&self, id: MessageId, error: &str, next_attempt_at: Timestamp, give_up: bool) -> StoreResult<()>;
+    fn outbox_counts(&self) -> StoreResult<Vec<(String, i64)>>;
+    fn list_outbox_for(&self, appointment: AppointmentId) -> StoreResult<Vec<(String, OutboxStatus)>>;
+    fn deliver_dev_mail(&self, mail: &DevMail) -> StoreResult<()>;
+    fn list_dev_mail(&self, limit: u32) -> StoreResult<Vec<DevMail>>;
+}
+
+/// Microseconds since the Unix epoch: how both databases store instants.
+pub(crate) fn us(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub(crate) fn from_us(v: i64) -> StoreResult<Timestamp> {
+    Timestamp::from_microsecond(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The 5-minute cells a staff member's time is locked in, covering `[start, end)`.
+pub(crate) fn cells(start: Timestamp, end: Timestamp) -> Vec<i64> {
+    const CELL_US: i64 = 5 * 60 * 1_000_000;
+    let first = us(start).div_euclid(CELL_US) * CELL_US;
+    (0..)
+        .map(|k| first + k * CELL_US)
+        .take_while(|c| *c < us(end))
+        .collect()
+}

@@ -1,0 +1,153 @@
+//! Records the store reads and writes. Built from core types, so a record cannot hold a value the
+//! core would refuse.
+
+use jiff::Timestamp;
+use skranke_core::Interval;
+use skranke_core::booking::AppointmentStatus;
+use skranke_core::calendar::ClosedDays;
+use skranke_core::hours::WeeklyHours;
+use skranke_core::ids::{AppointmentId, CentreId, MessageId, OrganisationId, QueueId, ServiceId, StaffId};
+use skranke_core::reference::BookingReference;
+use skranke_core::secret::SecretHash;
+use skranke_core::service::{Sensitivity, ServiceRules};
+
+#[derive(Clone, Debug)]
+pub struct Organisation {
+    pub id: OrganisationId,
+    pub name: String,
+    /// IANA time zone name, e.g. `Europe/Copenhagen`.
+    pub timezone: String,
+    pub mail_domains: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Centre {
+    pub id: CentreId,
+    pub organisation_id: OrganisationId,
+    pub name: String,
+    pub address: String,
+    pub opening_hours: WeeklyHours,
+    pub closed_days: ClosedDays,
+}
+
+/// A centre together with its organisation's time zone, as the public API shows it.
+#[derive(Clone, Debug)]
+pub struct CentreView {
+    pub centre: Centre,
+    pub timezone: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Queue {
+    pub id: QueueId,
+    pub centre_id: CentreId,
+    pub name_da: String,
+    pub name_en: String,
+    pub prefix: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub id: ServiceId,
+    pub centre_id: CentreId,
+    pub queue_id: QueueId,
+    pub name_da: String,
+    pub name_en: String,
+    pub rules: ServiceRules,
+    pub sensitivity: Sensitivity,
+}
+
+impl Service {
+    pub fn name(&self, lang: crate::i18n::Lang) -> &str {
+        match lang {
+            crate::i18n::Lang::Da => &self.name_da,
+            crate::i18n::Lang::En => &self.name_en,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct StaffMember {
+    pub id: StaffId,
+    pub centre_id: CentreId,
+    pub name: String,
+    pub schedule: WeeklyHours,
+    pub services: Vec<ServiceId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Appointment {
+    pub id: AppointmentId,
+    pub centre_id: CentreId,
+    pub service_id: ServiceId,
+    pub staff_id: Option<StaffId>,
+    pub reference: BookingReference,
+    pub manage_token_hash: SecretHash,
+    /// As stored; use `status_at(now)` for what a citizen should see.
+    pub status: AppointmentStatus,
+    pub slot: Interval,
+    pub occupied_until: Timestamp,
+    pub citizen_name: String,
+    pub citizen_email: Option<String>,
+    pub citizen_phone: Option<String>,
+    pub language: crate::i18n::Lang,
+    pub hold_expires_at: Option<Timestamp>,
+    pub code_hash: Option<SecretHash>,
+    pub code_attempts: u8,
+    pub created_at: Timestamp,
+}
+
+impl Appointment {
+    pub fn status_at(&self, now: Timestamp) -> AppointmentStatus {
+        self.status.effective(self.hold_expires_at, now)
+    }
+}
+
+/// A booking about to be written: everything but the claims, which the store makes.
+#[derive(Clone, Debug)]
+pub struct NewAppointment {
+    pub appointment: Appointment,
+    /// Seats the service offers per slot.
+    pub capacity: u16,
+    /// Staff free for the slot, in the order to try them.
+    pub candidate_staff: Vec<StaffId>,
+}
+
+/// An outbox row to write in the same transaction as the change that causes it.
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub id: MessageId,
+    pub appointment_id: Option<AppointmentId>,
+    pub template: String,
+    pub recipient: String,
+    pub language: crate::i18n::Lang,
+    /// JSON of the template's typed fields.
+    pub payload: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutboxMessage {
+    pub id: MessageId,
+    pub template: String,
+    pub recipient: String,
+    pub language: crate::i18n::Lang,
+    pub payload: String,
+    pub attempts: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Held,
+    Failed,
+}
+
+#[derive(Clone, Debug)]
+pub struct DevMail {
+    pub outbox_id: MessageId,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub delivered_at: Timestamp,
+}

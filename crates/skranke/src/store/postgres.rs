@@ -1,0 +1,55 @@
+//! The production store: PostgreSQL, shared by any number of stateless app instances.
+
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, SqlSafeStr};
+
+
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self, crate::store::StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests that tamper with rows directly.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn migrator(&self) -> Migrator {
+        Migrator::with_migrations(vec![Migration::new(
+            1,
+            "init".into(),
+            MigrationType::Simple,
+            sqlx::AssertSqlSafe(include_str!("../../migrations/postgres/0001_init.sql")).into_sql_str(),
+            false,
+        )])
+    }
+
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    /// `SKIP LOCKED` lets several workers in several app instances claim disjoint batches.
+    const CLAIM_OUTBOX_SQL: &'static str = "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 \
+        WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+        AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $3 \
+        FOR UPDATE SKIP LOCKED) \
+        RETURNING id, template, recipient, language, payload, attempts";
+}
+
+mod imp {
+    use super::PgStore;
+    crate::store::sql::shared_store_impl!(PgStore, sqlx::Postgres);
+}

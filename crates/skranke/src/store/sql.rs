@@ -1,0 +1,852 @@
+//! The SQL both databases share, written once as a macro that is instantiated for each store type.
+//!
+//! Every statement uses `$n` placeholders, which PostgreSQL and SQLite both understand, and only
+//! types both have (UUID as native/BLOB, instants as 64-bit integers, JSON as text). The caller
+//! provides `begin_write()` (SQLite starts write transactions with `BEGIN IMMEDIATE` so writers
+//! queue on the lock instead of failing to upgrade) and the outbox claim statement.
+
+macro_rules! shared_store_impl {
+    ($store:ty, $db:ty) => {
+        use std::collections::BTreeMap;
+
+        use jiff::{SignedDuration, Timestamp};
+        use skranke_core::Interval;
+        use skranke_core::availability::{AvailabilityInput, StaffCalendar};
+        use skranke_core::booking::AppointmentStatus;
+        use skranke_core::ids::{AppointmentId, CentreId, MessageId, ServiceId, StaffId};
+        use skranke_core::reference::BookingReference;
+        use skranke_core::secret::SecretHash;
+        use skranke_core::service::{Sensitivity, ServiceRules};
+        use sqlx::Row as _;
+        use uuid::Uuid;
+
+        use crate::i18n::Lang;
+        use crate::store::{
+            Appointment, Centre, CentreView, DevMail, NewAppointment, NewMessage, NewSlot, Organisation,
+            OutboxMessage, OutboxStatus, Queue, Service, StaffMember, Store, StoreError, StoreResult, cells,
+            from_us, us,
+        };
+
+        type DbRow = <$db as sqlx::Database>::Row;
+        type Tx = sqlx::Transaction<'static, $db>;
+
+        fn corrupt(what: &str) -> StoreError {
+            StoreError::Corrupt(what.to_owned())
+        }
+
+        fn json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> StoreResult<T> {
+            serde_json::from_str(s).map_err(|_| corrupt(what))
+        }
+
+        fn to_json<T: serde::Serialize>(v: &T) -> StoreResult<String> {
+            serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }
+
+        fn centre_from_row(r: &DbRow) -> StoreResult<CentreView> {
+            Ok(CentreView {
+                centre: Centre {
+                    id: CentreId::from_uuid(r.try_get("id")?),
+                    organisation_id: skranke_core::ids::OrganisationId::from_uuid(r.try_get("organisation_id")?),
+                    name: r.try_get("name")?,
+                    address: r.try_get("address")?,
+                    opening_hours: json(&r.try_get::<String, _>("opening_hours")?, "opening_hours")?,
+                    closed_days: json(&r.try_get::<String, _>("closed_days")?, "closed_days")?,
+                },
+                timezone: r.try_get("timezone")?,
+            })
+        }
+
+        fn service_from_row(r: &DbRow) -> StoreResult<Service> {
+            let small = |col: &str| -> StoreResult<i32> { Ok(r.try_get::<i32, _>(col)?) };
+            let rules = ServiceRules::new(
+                small("duration_minutes")?,
+                small("buffer_minutes")?,
+                u16::try_from(small("capacity")?).map_err(|_| corrupt("capacity"))?,
+                small("min_notice_minutes")?,
+                small("horizon_days")?,
+                r.try_get("online_bookable")?,
+            )
+            .map_err(|_| corrupt("service rules"))?;
+            Ok(Service {
+                id: ServiceId::from_uuid(r.try_get("id")?),
+                centre_id: CentreId::from_uuid(r.try_get("centre_id")?),
+                queue_id: skranke_core::ids::QueueId::from_uuid(r.try_get("queue_id")?),
+                name_da: r.try_get("name_da")?,
+                name_en: r.try_get("name_en")?,
+                rules,
+                sensitivity: Sensitivity::parse(&r.try_get::<String, _>("sensitivity")?)
+                    .ok_or_else(|| corrupt("sensitivity"))?,
+            })
+        }
+
+        fn appointment_from_row(r: &DbRow) -> StoreResult<Appointment> {
+            let opt_ts = |col: &str| -> StoreResult<Option<Timestamp>> {
+                r.try_get::<Option<i64>, _>(col)?.map(from_us).transpose()
+            };
+            let slot = Interval::new(from_us(r.try_get("starts_at")?)?, from_us(r.try_get("ends_at")?)?)
+                .ok_or_else(|| corrupt("appointment interval"))?;
+            Ok(Appointment {
+                id: AppointmentId::from_uuid(r.try_get("id")?),
+                centre_id: CentreId::from_uuid(r.try_get("centre_id")?),
+                service_id: ServiceId::from_uuid(r.try_get("service_id")?),
+                staff_id: r.try_get::<Option<Uuid>, _>("staff_id")?.map(StaffId::from_uuid),
+                reference: BookingReference::parse(&r.try_get::<String, _>("reference")?)
+                    .map_err(|_| corrupt("reference"))?,
+                manage_token_hash: SecretHash::from_stored(r.try_get("manage_token_hash")?),
+                status: AppointmentStatus::parse(&r.try_get::<String, _>("status")?)
+                    .ok_or_else(|| corrupt("status"))?,
+                slot,
+                occupied_until: from_us(r.try_get("occupied_until")?)?,
+                citizen_name: r.try_get("citizen_name")?,
+                citizen_email: r.try_get("citizen_email")?,
+                citizen_phone: r.try_get("citizen_phone")?,
+                language: Lang::parse(&r.try_get::<String, _>("language")?).unwrap_or_default(),
+                hold_expires_at: opt_ts("hold_expires_at")?,
+                code_hash: r.try_get::<Option<String>, _>("code_hash")?.map(SecretHash::from_stored),
+                code_attempts: u8::try_from(r.try_get::<i32, _>("code_attempts")?).unwrap_or(u8::MAX),
+                created_at: from_us(r.try_get("created_at")?)?,
+            })
+        }
+
+        const CENTRE_COLUMNS: &str = "SELECT c.id, c.organisation_id, c.name, c.address, c.opening_hours, \
+            c.closed_days, o.timezone FROM centres c JOIN organisations o ON o.id = c.organisation_id";
+
+        async fn insert_messages(tx: &mut Tx, messages: &[NewMessage], now: Timestamp) -> StoreResult<()> {
+            for m in messages {
+                sqlx::query(
+                    "INSERT INTO outbox (id, appointment_id, template, recipient, language, payload, status, \
+                     attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+                )
+                .bind(m.id.as_uuid())
+                .bind(m.appointment_id.map(|a| a.as_uuid()))
+                .bind(&m.template)
+                .bind(&m.recipient)
+                .bind(m.language.code())
+                .bind(&m.payload)
+                .bind(us(now))
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(())
+        }
+
+        /// Claims a seat of the slot and every cell of one candidate's time for `appointment`.
+        /// Rows of an expired hold may be taken over; live rows never. Returns the staff member,
+        /// or `SlotTaken` when no seat or no candidate's time could be claimed.
+        #[allow(clippy::too_many_arguments)]
+        async fn claim(
+            tx: &mut Tx,
+            appointment: AppointmentId,
+            service: ServiceId,
+            slot: Interval,
+            occupied_until: Timestamp,
+            capacity: u16,
+            candidates: &[StaffId],
+            hold_expires_at: Option<Timestamp>,
+            now: Timestamp,
+        ) -> StoreResult<StaffId> {
+            let mut seated = false;
+            for seat in 0..i32::from(capacity) {
+                let got = sqlx::query(
+                    "INSERT INTO slot_seats (service_id, starts_at, seat, appointment_id, hold_expires_at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (service_id, starts_at, seat) DO UPDATE \
+                     SET appointment_id = excluded.appointment_id, hold_expires_at = excluded.hold_expires_at \
+                     WHERE slot_seats.hold_expires_at IS NOT NULL AND slot_seats.hold_expires_at <= $6 \
+                     RETURNING seat",
+                )
+                .bind(service.as_uuid())
+                .bind(us(slot.start()))
+                .bind(seat)
+                .bind(appointment.as_uuid())
+                .bind(hold_expires_at.map(us))
+                .bind(us(now))
+                .fetch_optional(&mut **tx)
+                .await?;
+                if got.is_some() {
+                    seated = true;
+                    break;
+                }
+            }
+            if !seated {
+                return Err(StoreError::SlotTaken);
+            }
+            let wanted = cells(slot.start(), occupied_until);
+            let values: Vec<String> =
+                (0..wanted.len()).map(|i| format!("($1, $2, $3, ${})", i + 5)).collect();
+            let sql = format!(
+                "INSERT INTO staff_cells (staff_id, appointment_id, hold_expires_at, cell_at) VALUES {} \
+                 ON CONFLICT (staff_id, cell_at) DO UPDATE \
+                 SET appointment_id = excluded.appointment_id, hold_expires_at = excluded.hold_expires_at \
+                 WHERE staff_cells.hold_expires_at IS NOT NULL AND staff_cells.hold_expires_at <= $4 \
+                 RETURNING cell_at",
+                values.join(", ")
+            );
+            // Placeholders: $1 staff, $2 appointment, $3 hold expiry, $4 now, $5… the cells.
+            for staff in candidates {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(staff.as_uuid())
+                    .bind(appointment.as_uuid())
+                    .bind(hold_expires_at.map(us))
+                    .bind(us(now));
+                for c in &wanted {
+                    q = q.bind(*c);
+                }
+                let got = q.fetch_all(&mut **tx).await?;
+                if got.len() == wanted.len() {
+                    return Ok(*staff);
+                }
+                // Partly claimed: give back what we took and try the next candidate.
+                sqlx::query("DELETE FROM staff_cells WHERE staff_id = $1 AND appointment_id = $2")
+                    .bind(staff.as_uuid())
+                    .bind(appointment.as_uuid())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Err(StoreError::SlotTaken)
+        }
+
+        async fn release_claims(tx: &mut Tx, appointment: AppointmentId) -> StoreResult<()> {
+            sqlx::query("DELETE FROM slot_seats WHERE appointment_id = $1")
+                .bind(appointment.as_uuid())
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("DELETE FROM staff_cells WHERE appointment_id = $1")
+                .bind(appointment.as_uuid())
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn load_appointment(tx: &mut Tx, id: AppointmentId) -> StoreResult<Appointment> {
+            let row = sqlx::query("SELECT * FROM appointments WHERE id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            appointment_from_row(&row)
+        }
+
+        impl Store for $store {
+            async fn migrate(&self) -> StoreResult<()> {
+                self.migrator().run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_organisation(&self, org: &Organisation) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO organisations (id, name, timezone, mail_domains, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(org.id.as_uuid())
+                .bind(&org.name)
+                .bind(&org.timezone)
+                .bind(to_json(&org.mail_domains)?)
+                .bind(us(Timestamp::UNIX_EPOCH))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn create_centre(&self, c: &Centre) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO centres (id, organisation_id, name, address, opening_hours, closed_days, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 0)",
+                )
+                .bind(c.id.as_uuid())
+                .bind(c.organisation_id.as_uuid())
+                .bind(&c.name)
+                .bind(&c.address)
+                .bind(to_json(&c.opening_hours)?)
+                .bind(to_json(&c.closed_days)?)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn add_closure(&self, centre: CentreId, when: Interval, reason: &str) -> StoreResult<()> {
+                sqlx::query("INSERT INTO closures (id, centre_id, starts_at, ends_at, reason) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(Uuid::new_v4())
+                    .bind(centre.as_uuid())
+                    .bind(us(when.start()))
+                    .bind(us(when.end()))
+                    .bind(reason)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn create_queue(&self, q: &Queue) -> StoreResult<()> {
+                sqlx::query("INSERT INTO queues (id, centre_id, name_da, name_en, prefix) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(q.id.as_uuid())
+                    .bind(q.centre_id.as_uuid())
+                    .bind(&q.name_da)
+                    .bind(&q.name_en)
+                    .bind(&q.prefix)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn create_service(&self, s: &Service) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO services (id, centre_id, queue_id, name_da, name_en, duration_minutes, buffer_minutes, \
+                     capacity, min_notice_minutes, horizon_days, online_bookable, sensitivity) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(s.id.as_uuid())
+                .bind(s.centre_id.as_uuid())
+                .bind(s.queue_id.as_uuid())
+                .bind(&s.name_da)
+                .bind(&s.name_en)
+                .bind(s.rules.duration_minutes())
+                .bind(s.rules.buffer_minutes())
+                .bind(i32::from(s.rules.capacity()))
+                .bind(s.rules.min_notice_minutes())
+                .bind(s.rules.horizon_days())
+                .bind(s.rules.online_bookable())
+                .bind(s.sensitivity.as_str())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn create_staff(&self, s: &StaffMember) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("INSERT INTO staff (id, centre_id, name, schedule) VALUES ($1, $2, $3, $4)")
+                    .bind(s.id.as_uuid())
+                    .bind(s.centre_id.as_uuid())
+                    .bind(&s.name)
+                    .bind(to_json(&s.schedule)?)
+                    .execute(&mut *tx)
+                    .await?;
+                for service in &s.services {
+                    sqlx::query("INSERT INTO staff_services (staff_id, service_id) VALUES ($1, $2)")
+                        .bind(s.id.as_uuid())
+                        .bind(service.as_uuid())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_absence(&self, staff: StaffId, when: Interval) -> StoreResult<()> {
+                sqlx::query("INSERT INTO absences (id, staff_id, starts_at, ends_at) VALUES ($1, $2, $3, $4)")
+                    .bind(Uuid::new_v4())
+                    .bind(staff.as_uuid())
+                    .bind(us(when.start()))
+                    .bind(us(when.end()))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn list_centres(&self) -> StoreResult<Vec<CentreView>> {
+                let sql = format!("{CENTRE_COLUMNS} ORDER BY c.name, c.id");
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+                rows.iter().map(centre_from_row).collect()
+            }
+
+            async fn get_centre(&self, id: CentreId) -> StoreResult<Option<CentreView>> {
+                let sql = format!("{CENTRE_COLUMNS} WHERE c.id = $1");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.as_uuid()).fetch_optional(&self.pool).await?;
+                row.as_ref().map(centre_from_row).transpose()
+            }
+
+            async fn list_services(&self, centre: CentreId) -> StoreResult<Vec<Service>> {
+                let rows = sqlx::query("SELECT * FROM services WHERE centre_id = $1 ORDER BY name_da, id")
+                    .bind(centre.as_uuid())
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(service_from_row).collect()
+            }
+
+            async fn get_service(&self, id: ServiceId) -> StoreResult<Option<Service>> {
+                let row = sqlx::query("SELECT * FROM services WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(service_from_row).transpose()
+            }
+
+            async fn availability_input(
+                &self,
+                service_id: ServiceId,
+                window: Interval,
+                now: Timestamp,
+            ) -> StoreResult<Option<AvailabilityInput>> {
+                // One read transaction, so the pieces are a consistent snapshot.
+                let mut tx = self.pool.begin().await?;
+                let Some(service_row) = sqlx::query("SELECT * FROM services WHERE id = $1")
+                    .bind(service_id.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let service = service_from_row(&service_row)?;
+                let sql = format!("{CENTRE_COLUMNS} WHERE c.id = $1");
+                let centre_row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(service.centre_id.as_uuid())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let centre = centre_from_row(&centre_row)?;
+                let tz = jiff::tz::TimeZone::get(&centre.timezone).map_err(|_| corrupt("timezone"))?;
+                let (w0, w1, n) = (us(window.start()), us(window.end()), us(now));
+
+                let closures = sqlx::query(
+                    "SELECT starts_at, ends_at FROM closures WHERE centre_id = $1 AND starts_at < $3 AND ends_at > $2",
+                )
+                .bind(service.centre_id.as_uuid())
+                .bind(w0)
+                .bind(w1)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| interval_from(r))
+                .collect::<StoreResult<Vec<_>>>()?;
+
+                let staff_rows = sqlx::query(
+                    "SELECT s.id, s.schedule FROM staff s JOIN staff_services ss ON ss.staff_id = s.id \
+                     WHERE ss.service_id = $1 ORDER BY s.id",
+                )
+                .bind(service_id.as_uuid())
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut staff: Vec<StaffCalendar> = Vec::with_capacity(staff_rows.len());
+                let mut index: BTreeMap<Uuid, usize> = BTreeMap::new();
+                for r in &staff_rows {
+                    let id: Uuid = r.try_get("id")?;
+                    index.insert(id, staff.len());
+                    staff.push(StaffCalendar {
+                        id: StaffId::from_uuid(id),
+                        schedule: json(&r.try_get::<String, _>("schedule")?, "schedule")?,
+                        absences: Vec::new(),
+                        busy: Vec::new(),
+                    });
+                }
+                let absences = sqlx::query(
+                    "SELECT a.staff_id, a.starts_at, a.ends_at FROM absences a \
+                     JOIN staff_services ss ON ss.staff_id = a.staff_id \
+                     WHERE ss.service_id = $1 AND a.starts_at < $3 AND a.ends_at > $2",
+                )
+                .bind(service_id.as_uuid())
+                .bind(w0)
+                .bind(w1)
+                .fetch_all(&mut *tx)
+                .await?;
+                for r in &absences {
+                    if let Some(i) = index.get(&r.try_get::<Uuid, _>("staff_id")?) {
+                        staff[*i].absences.push(interval_from(r)?);
+                    }
+                }
+                let busy = sqlx::query(
+                    "SELECT a.staff_id, a.starts_at, a.occupied_until AS ends_at FROM appointments a \
+                     JOIN staff_services ss ON ss.staff_id = a.staff_id \
+                     WHERE ss.service_id = $1 AND a.status IN ('held', 'confirmed') \
+                     AND (a.hold_expires_at IS NULL OR a.hold_expires_at > $4) \
+                     AND a.starts_at < $3 AND a.occupied_until > $2",
+                )
+                .bind(service_id.as_uuid())
+                .bind(w0)
+                .bind(w1)
+                .bind(n)
+                .fetch_all(&mut *tx)
+                .await?;
+                for r in &busy {
+                    if let Some(i) = index.get(&r.try_get::<Uuid, _>("staff_id")?) {
+                        staff[*i].busy.push(interval_from(r)?);
+                    }
+                }
+                for s in &mut staff {
+                    s.normalise();
+                }
+                let seats = sqlx::query(
+                    "SELECT starts_at, COUNT(*) AS taken FROM slot_seats WHERE service_id = $1 \
+                     AND starts_at >= $2 AND starts_at < $3 \
+                     AND (hold_expires_at IS NULL OR hold_expires_at > $4) GROUP BY starts_at",
+                )
+                .bind(service_id.as_uuid())
+                .bind(w0)
+                .bind(w1)
+                .bind(n)
+                .fetch_all(&mut *tx)
+                .await?;
+                let mut seats_taken = BTreeMap::new();
+                for r in &seats {
+                    let taken: i64 = r.try_get("taken")?;
+                    seats_taken.insert(from_us(r.try_get("starts_at")?)?, u16::try_from(taken).unwrap_or(u16::MAX));
+                }
+                tx.commit().await?;
+                Ok(Some(AvailabilityInput {
+                    tz,
+                    rules: service.rules,
+                    opening: centre.centre.opening_hours,
+                    closed_days: centre.centre.closed_days,
+                    closures,
+                    staff,
+                    seats_taken,
+                }))
+            }
+
+            async fn get_appointment(&self, id: AppointmentId) -> StoreResult<Option<Appointment>> {
+                let row = sqlx::query("SELECT * FROM appointments WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(appointment_from_row).transpose()
+            }
+
+            async fn create_appointment(
+                &self,
+                new: &NewAppointment,
+                messages: &[NewMessage],
+                now: Timestamp,
+            ) -> StoreResult<Appointment> {
+                let a = &new.appointment;
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO appointments (id, centre_id, service_id, staff_id, reference, manage_token_hash, status, \
+                     starts_at, ends_at, occupied_until, citizen_name, citizen_email, citizen_phone, language, \
+                     hold_expires_at, code_hash, code_attempts, created_at, updated_at) \
+                     VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, $16)",
+                )
+                .bind(a.id.as_uuid())
+                .bind(a.centre_id.as_uuid())
+                .bind(a.service_id.as_uuid())
+                .bind(a.reference.as_str())
+                .bind(a.manage_token_hash.as_str())
+                .bind(a.status.as_str())
+                .bind(us(a.slot.start()))
+                .bind(us(a.slot.end()))
+                .bind(us(a.occupied_until))
+                .bind(&a.citizen_name)
+                .bind(&a.citizen_email)
+                .bind(&a.citizen_phone)
+                .bind(a.language.code())
+                .bind(a.hold_expires_at.map(us))
+                .bind(a.code_hash.as_ref().map(|h| h.as_str().to_owned()))
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?;
+                let staff = claim(
+                    &mut tx,
+                    a.id,
+                    a.service_id,
+                    a.slot,
+                    a.occupied_until,
+                    new.capacity,
+                    &new.candidate_staff,
+                    a.hold_expires_at,
+                    now,
+                )
+                .await?;
+                sqlx::query("UPDATE appointments SET staff_id = $1 WHERE id = $2")
+                    .bind(staff.as_uuid())
+                    .bind(a.id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                insert_messages(&mut tx, messages, now).await?;
+                tx.commit().await?;
+                Ok(Appointment { staff_id: Some(staff), ..a.clone() })
+            }
+
+            async fn confirm_hold(
+                &self,
+                id: AppointmentId,
+                expected_attempts: u8,
+                messages: &[NewMessage],
+                now: Timestamp,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(
+                    "UPDATE appointments SET status = 'confirmed', hold_expires_at = NULL, code_hash = NULL, updated_at = $3 \
+                     WHERE id = $1 AND status = 'held' AND code_attempts = $2 AND hold_expires_at > $3",
+                )
+                .bind(id.as_uuid())
+                .bind(i32::from(expected_attempts))
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    let current = load_appointment(&mut tx, id).await?;
+                    return Err(match current.status_at(now) {
+                        AppointmentStatus::Held => StoreError::Conflict,
+                        _ => StoreError::HoldExpired,
+                    });
+                }
+                // The hold's claims must still be ours: if a later booking took them over after the
+                // hold ran out, the confirmation fails and the transaction rolls back.
+                let seats = sqlx::query(
+                    "UPDATE slot_seats SET hold_expires_at = NULL WHERE appointment_id = $1 AND hold_expires_at > $2",
+                )
+                .bind(id.as_uuid())
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                let staff_cells = sqlx::query(
+                    "UPDATE staff_cells SET hold_expires_at = NULL WHERE appointment_id = $1 AND hold_expires_at > $2",
+                )
+                .bind(id.as_uuid())
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if seats != 1 || staff_cells == 0 {
+                    return Err(StoreError::HoldExpired);
+                }
+                insert_messages(&mut tx, messages, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_wrong_code(
+                &self,
+                id: AppointmentId,
+                expected_attempts: u8,
+                release: bool,
+                now: Timestamp,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let status = if release { "expired" } else { "held" };
+                let updated = sqlx::query(
+                    "UPDATE appointments SET code_attempts = code_attempts + 1, status = $3, updated_at = $4 \
+                     WHERE id = $1 AND status = 'held' AND code_attempts = $2",
+                )
+                .bind(id.as_uuid())
+                .bind(i32::from(expected_attempts))
+                .bind(status)
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Err(StoreError::Conflict);
+                }
+                if release {
+                    release_claims(&mut tx, id).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn cancel_appointment(&self, id: AppointmentId, messages: &[NewMessage], now: Timestamp) -> StoreResult<()> {
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(
+                    "UPDATE appointments SET status = 'cancelled', hold_expires_at = NULL, updated_at = $2 \
+                     WHERE id = $1 AND status IN ('held', 'confirmed')",
+                )
+                .bind(id.as_uuid())
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Err(StoreError::Conflict);
+                }
+                release_claims(&mut tx, id).await?;
+                insert_messages(&mut tx, messages, now).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn reschedule_appointment(
+                &self,
+                id: AppointmentId,
+                to: &NewSlot,
+                messages: &[NewMessage],
+                now: Timestamp,
+            ) -> StoreResult<Appointment> {
+                let mut tx = self.begin_write().await?;
+                let current = load_appointment(&mut tx, id).await?;
+                if current.status_at(now) != AppointmentStatus::Confirmed {
+                    return Err(StoreError::Conflict);
+                }
+                release_claims(&mut tx, id).await?;
+                let staff = claim(
+                    &mut tx,
+                    id,
+                    current.service_id,
+                    to.slot,
+                    to.occupied_until,
+                    to.capacity,
+                    &to.candidate_staff,
+                    None,
+                    now,
+                )
+                .await?;
+                sqlx::query(
+                    "UPDATE appointments SET starts_at = $2, ends_at = $3, occupied_until = $4, staff_id = $5, updated_at = $6 \
+                     WHERE id = $1",
+                )
+                .bind(id.as_uuid())
+                .bind(us(to.slot.start()))
+                .bind(us(to.slot.end()))
+                .bind(us(to.occupied_until))
+                .bind(staff.as_uuid())
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?;
+                insert_messages(&mut tx, messages, now).await?;
+                tx.commit().await?;
+                Ok(Appointment { slot: to.slot, occupied_until: to.occupied_until, staff_id: Some(staff), ..current })
+            }
+
+            async fn sweep_expired_holds(&self, now: Timestamp) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                let n = us(now);
+                let expired = sqlx::query(
+                    "UPDATE appointments SET status = 'expired', updated_at = $1 WHERE status = 'held' AND hold_expires_at <= $1",
+                )
+                .bind(n)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                sqlx::query("DELETE FROM slot_seats WHERE hold_expires_at IS NOT NULL AND hold_expires_at <= $1")
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM staff_cells WHERE hold_expires_at IS NOT NULL AND hold_expires_at <= $1")
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(expired)
+            }
+
+            async fn claim_outbox(&self, now: Timestamp, lease: SignedDuration, limit: u32) -> StoreResult<Vec<OutboxMessage>> {
+                let until = now.checked_add(lease).unwrap_or(now);
+                let mut tx = self.begin_write().await?;
+                let rows = sqlx::query(sqlx::AssertSqlSafe(Self::CLAIM_OUTBOX_SQL))
+                    .bind(us(now))
+                    .bind(us(until))
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(OutboxMessage {
+                            id: MessageId::from_uuid(r.try_get("id")?),
+                            template: r.try_get("template")?,
+                            recipient: r.try_get("recipient")?,
+                            language: Lang::parse(&r.try_get::<String, _>("language")?).unwrap_or_default(),
+                            payload: r.try_get("payload")?,
+                            attempts: u32::try_from(r.try_get::<i32, _>("attempts")?).unwrap_or(0),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn mark_outbox_sent(&self, id: MessageId, now: Timestamp) -> StoreResult<()> {
+                sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, payload = '{}' WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .bind(us(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn mark_outbox_retry(
+                &self,
+                id: MessageId,
+                error: &str,
+                next_attempt_at: Timestamp,
+                give_up: bool,
+            ) -> StoreResult<()> {
+                let status = if give_up { "failed" } else { "pending" };
+                sqlx::query(
+                    "UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = $4, locked_until = NULL WHERE id = $1",
+                )
+                .bind(id.as_uuid())
+                .bind(status)
+                .bind(error)
+                .bind(us(next_attempt_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn outbox_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+                let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
+            }
+
+            async fn list_outbox_for(&self, appointment: AppointmentId) -> StoreResult<Vec<(String, OutboxStatus)>> {
+                let rows = sqlx::query(
+                    "SELECT template, status FROM outbox WHERE appointment_id = $1 ORDER BY created_at, template",
+                )
+                .bind(appointment.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let status = match r.try_get::<String, _>("status")?.as_str() {
+                            "pending" => OutboxStatus::Pending,
+                            "sent" => OutboxStatus::Sent,
+                            "held" => OutboxStatus::Held,
+                            _ => OutboxStatus::Failed,
+                        };
+                        Ok((r.try_get("template")?, status))
+                    })
+                    .collect()
+            }
+
+            async fn deliver_dev_mail(&self, mail: &DevMail) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO dev_mailbox (id, outbox_id, recipient, subject, body_text, delivered_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (outbox_id) DO NOTHING",
+                )
+                .bind(Uuid::new_v4())
+                .bind(mail.outbox_id.as_uuid())
+                .bind(&mail.recipient)
+                .bind(&mail.subject)
+                .bind(&mail.body_text)
+                .bind(us(mail.delivered_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_dev_mail(&self, limit: u32) -> StoreResult<Vec<DevMail>> {
+                let rows = sqlx::query(
+                    "SELECT outbox_id, recipient, subject, body_text, delivered_at FROM dev_mailbox \
+                     ORDER BY delivered_at DESC, id LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(DevMail {
+                            outbox_id: MessageId::from_uuid(r.try_get("outbox_id")?),
+                            recipient: r.try_get("recipient")?,
+                            subject: r.try_get("subject")?,
+                            body_text: r.try_get("body_text")?,
+                            delivered_at: from_us(r.try_get("delivered_at")?)?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+
+        fn interval_from(r: &DbRow) -> StoreResult<Interval> {
+            Interval::new(from_us(r.try_get("starts_at")?)?, from_us(r.try_get("ends_at")?)?)
+                .ok_or_else(|| corrupt("interval"))
+        }
+
+        #[allow(dead_code)]
+        fn _uses(_: Queue, _: OutboxStatus) {}
+    };
+}
+
+pub(crate) use shared_store_impl;

@@ -1,0 +1,72 @@
+//! The embedded store: one SQLite file in WAL mode.
+//!
+//! `synchronous = NORMAL` in WAL mode loses nothing when the process is killed (every commit is in
+//! the WAL before it returns); only an operating-system crash or power loss can lose the last
+//! transactions. Deployments that need that too set `SKRANKE_SQLITE_SYNCHRONOUS=full`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqlSafeStr, Sqlite, SqlitePool};
+
+
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str) -> Result<Self, crate::store::StoreError> {
+        let synchronous = match std::env::var("SKRANKE_SQLITE_SYNCHRONOUS").as_deref() {
+            Ok("full") => SqliteSynchronous::Full,
+            _ => SqliteSynchronous::Normal,
+        };
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for tests that tamper with rows directly.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn migrator(&self) -> Migrator {
+        Migrator::with_migrations(vec![Migration::new(
+            1,
+            "init".into(),
+            MigrationType::Simple,
+            sqlx::AssertSqlSafe(include_str!("../../migrations/sqlite/0001_init.sql")).into_sql_str(),
+            false,
+        )])
+    }
+
+    /// Takes the write lock up front, so concurrent writers wait in `busy_timeout` instead of
+    /// failing when a read transaction tries to upgrade.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// SQLite has one writer at a time, so a plain claim under `BEGIN IMMEDIATE` is exclusive;
+    /// the lease (`locked_until`) returns messages of a crashed worker.
+    const CLAIM_OUTBOX_SQL: &'static str = "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 \
+        WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+        AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $3) \
+        RETURNING id, template, recipient, language, payload, attempts";
+}
+
+mod imp {
+    use super::SqliteStore;
+    crate::store::sql::shared_store_impl!(SqliteStore, sqlx::Sqlite);
+}
