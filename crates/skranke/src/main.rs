@@ -131,10 +131,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("  Booking start page   {url}/");
             if let Some(seeded) = seeded {
                 for (id, name) in &seeded.centres {
-                    println!("  {name:<21}{url}/book/{id}");
+                    println!("  {name}: {url}/book/{id}");
                 }
                 for (centre, service, name) in &seeded.services {
-                    println!("    {name:<19}{url}/book/{centre}/{service}");
+                    println!("    {name}: {url}/book/{centre}/{service}");
                 }
             }
             println!("  Demo mailbox         {url}/dev/mail");
