@@ -66,7 +66,9 @@ impl Default for HoldPolicy {
 pub enum CodeOutcome {
     Confirm,
     /// Wrong code; this many attempts are left.
-    Wrong { attempts_left: u8 },
+    Wrong {
+        attempts_left: u8,
+    },
     /// Wrong code and no attempts left: release the hold.
     Exhausted,
     /// The hold has already expired.

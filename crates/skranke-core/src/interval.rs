@@ -57,10 +57,7 @@ pub fn any_overlap(sorted: &[Interval], probe: &Interval, max_len: SignedDuratio
     let first = sorted.partition_point(|i| i.start <= lower);
     // Step one back in case an interval of exactly max_len starts at `lower`'s left edge.
     let first = first.saturating_sub(1);
-    sorted[first..]
-        .iter()
-        .take_while(|i| i.start < probe.end)
-        .any(|i| i.overlaps(probe))
+    sorted[first..].iter().take_while(|i| i.start < probe.end).any(|i| i.overlaps(probe))
 }
 
 #[cfg(test)]

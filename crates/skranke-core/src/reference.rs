@@ -21,19 +21,15 @@ impl BookingReference {
     /// Builds a reference from caller-supplied random bytes (one byte per symbol, reduced modulo
     /// the alphabet; the tiny bias is irrelevant for an identifier that is not a secret).
     pub fn from_random_bytes(bytes: [u8; LEN]) -> Self {
-        let symbols: Vec<char> =
-            bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
+        let symbols: Vec<char> = bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
         let s: String = symbols[..3].iter().chain(std::iter::once(&'-')).chain(&symbols[3..]).collect();
         Self(s)
     }
 
     /// Parses what a person typed: case-insensitive, with or without the dash or spaces.
     pub fn parse(raw: &str) -> Result<Self, InvalidReference> {
-        let symbols: Vec<char> = raw
-            .chars()
-            .filter(|c| !matches!(c, '-' | ' '))
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let symbols: Vec<char> =
+            raw.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
         if symbols.len() != LEN || !symbols.iter().all(|c| c.is_ascii() && ALPHABET.contains(&(*c as u8))) {
             return Err(InvalidReference);
         }

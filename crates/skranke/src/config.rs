@@ -87,7 +87,8 @@ impl Config {
         }
         if let Some(v) = get("SKRANKE_MAX_CODE_ATTEMPTS") {
             let n = num("SKRANKE_MAX_CODE_ATTEMPTS", v.clone())?;
-            self.max_code_attempts = u8::try_from(n).map_err(|_| ConfigError::Env { name: "SKRANKE_MAX_CODE_ATTEMPTS".into(), value: v })?;
+            self.max_code_attempts =
+                u8::try_from(n).map_err(|_| ConfigError::Env { name: "SKRANKE_MAX_CODE_ATTEMPTS".into(), value: v })?;
         }
         if let Some(v) = get("SKRANKE_MAIL_TRANSPORT") {
             self.mail_transport = v;

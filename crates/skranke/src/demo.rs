@@ -45,15 +45,63 @@ struct ServiceSpec {
 }
 
 const BORGERSERVICE: &[ServiceSpec] = &[
-    ServiceSpec { da: "Pas", en: "Passport", duration: 15, buffer: 5, capacity: 2, online: true, sensitivity: Sensitivity::Normal },
-    ServiceSpec { da: "Kørekort", en: "Driving licence", duration: 20, buffer: 5, capacity: 2, online: true, sensitivity: Sensitivity::Normal },
-    ServiceSpec { da: "Sundhedskort", en: "Health card", duration: 10, buffer: 0, capacity: 1, online: true, sensitivity: Sensitivity::Normal },
-    ServiceSpec { da: "NemID/MitID-hjælp", en: "MitID help", duration: 20, buffer: 5, capacity: 1, online: false, sensitivity: Sensitivity::Normal },
+    ServiceSpec {
+        da: "Pas",
+        en: "Passport",
+        duration: 15,
+        buffer: 5,
+        capacity: 2,
+        online: true,
+        sensitivity: Sensitivity::Normal,
+    },
+    ServiceSpec {
+        da: "Kørekort",
+        en: "Driving licence",
+        duration: 20,
+        buffer: 5,
+        capacity: 2,
+        online: true,
+        sensitivity: Sensitivity::Normal,
+    },
+    ServiceSpec {
+        da: "Sundhedskort",
+        en: "Health card",
+        duration: 10,
+        buffer: 0,
+        capacity: 1,
+        online: true,
+        sensitivity: Sensitivity::Normal,
+    },
+    ServiceSpec {
+        da: "NemID/MitID-hjælp",
+        en: "MitID help",
+        duration: 20,
+        buffer: 5,
+        capacity: 1,
+        online: false,
+        sensitivity: Sensitivity::Normal,
+    },
 ];
 
 const YDELSESCENTER: &[ServiceSpec] = &[
-    ServiceSpec { da: "Tilskud til tandpleje", en: "Dental-care subsidy", duration: 30, buffer: 5, capacity: 1, online: true, sensitivity: Sensitivity::Sensitive },
-    ServiceSpec { da: "Pension og enkeltydelser", en: "Pension and one-off benefits", duration: 30, buffer: 10, capacity: 1, online: true, sensitivity: Sensitivity::Confidential },
+    ServiceSpec {
+        da: "Tilskud til tandpleje",
+        en: "Dental-care subsidy",
+        duration: 30,
+        buffer: 5,
+        capacity: 1,
+        online: true,
+        sensitivity: Sensitivity::Sensitive,
+    },
+    ServiceSpec {
+        da: "Pension og enkeltydelser",
+        en: "Pension and one-off benefits",
+        duration: 30,
+        buffer: 10,
+        capacity: 1,
+        online: true,
+        sensitivity: Sensitivity::Confidential,
+    },
 ];
 
 /// Seeds the demo organisation. `now` decides which closure lies in the coming weeks.
@@ -68,7 +116,14 @@ pub async fn seed(store: &impl Store, now: Timestamp) -> Result<Seeded, StoreErr
     store.create_organisation(&org).await?;
     let mut seeded = Seeded { centres: Vec::new(), services: Vec::new() };
     let centres = [
-        ("Borgerservice Eksempelby", "Torvet 1, 9999 Eksempelby", "B", "Borgerservice", "Citizen service", BORGERSERVICE),
+        (
+            "Borgerservice Eksempelby",
+            "Torvet 1, 9999 Eksempelby",
+            "B",
+            "Borgerservice",
+            "Citizen service",
+            BORGERSERVICE,
+        ),
         ("Ydelsescenter Eksempelby", "Rådhusstræde 4, 9999 Eksempelby", "Y", "Ydelser", "Benefits", YDELSESCENTER),
     ];
     for (name, address, prefix, queue_da, queue_en, specs) in centres {
@@ -117,7 +172,11 @@ pub async fn seed(store: &impl Store, now: Timestamp) -> Result<Seeded, StoreErr
             store.create_staff(&staff).await?;
             if i == 1 {
                 // A staff member away for a morning next week.
-                let day = tz.to_datetime(now).date().checked_add(jiff::Span::new().days(7)).unwrap_or(tz.to_datetime(now).date());
+                let day = tz
+                    .to_datetime(now)
+                    .date()
+                    .checked_add(jiff::Span::new().days(7))
+                    .unwrap_or(tz.to_datetime(now).date());
                 if let (Ok(a), Ok(b)) = (tz.to_timestamp(day.at(8, 0, 0, 0)), tz.to_timestamp(day.at(12, 0, 0, 0)))
                     && let Some(iv) = Interval::new(a, b)
                 {

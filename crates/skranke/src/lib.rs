@@ -1,12 +1,12 @@
 //! Skranke: the adapters around the pure core (`skranke-core`): storage, mail, HTTP and the CLI.
 //! ARCHITECTURE.md has the code map and the invariants.
 
-pub mod clock;
-pub mod i18n;
-pub mod store;
 pub mod app;
-pub mod http;
-pub mod mail;
+pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod http;
+pub mod i18n;
+pub mod mail;
 pub mod server;
+pub mod store;

@@ -62,13 +62,17 @@ struct DbArgs {
 
 fn settings(config: &Config) -> AppSettings {
     AppSettings {
-        hold: HoldPolicy { hold: SignedDuration::from_mins(config.hold_minutes), max_code_attempts: config.max_code_attempts },
+        hold: HoldPolicy {
+            hold: SignedDuration::from_mins(config.hold_minutes),
+            max_code_attempts: config.max_code_attempts,
+        },
         public_url: config.public_url.clone().unwrap_or_default(),
     }
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
 }
 
@@ -104,7 +108,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
             let listen = args.listen.unwrap_or(config.listen.clone());
-            let running = skranke::server::start(&listen, store, clock, settings(&config), false, WorkerSettings::default()).await?;
+            let running =
+                skranke::server::start(&listen, store, clock, settings(&config), false, WorkerSettings::default())
+                    .await?;
             println!("Listening on {}", running.url());
             running.wait().await?;
         }
@@ -125,7 +131,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             let mut demo_settings = settings(&config);
             demo_settings.public_url = String::new();
-            let running = skranke::server::start(&args.listen, store, clock, demo_settings, true, WorkerSettings::default()).await?;
+            let running =
+                skranke::server::start(&args.listen, store, clock, demo_settings, true, WorkerSettings::default())
+                    .await?;
             let url = running.url();
             println!("Skranke demo: Eksempel Kommune (fictional; mail stays on this machine).");
             println!("  Booking start page   {url}/");

@@ -132,10 +132,8 @@ fn dst_days_keep_wall_clock_slots() {
     for d in [date(2026, 3, 29), date(2026, 10, 25)] {
         let n = at(d, 0, 0).checked_sub(SignedDuration::from_hours(48)).unwrap();
         let slots = free_slots(&inp, n, d, d);
-        let local: Vec<String> = slots
-            .iter()
-            .map(|s| cph().to_datetime(s.interval.start()).time().strftime("%H:%M").to_string())
-            .collect();
+        let local: Vec<String> =
+            slots.iter().map(|s| cph().to_datetime(s.interval.start()).time().strftime("%H:%M").to_string()).collect();
         assert_eq!(local, ["09:00", "09:25", "09:50", "10:15", "10:40", "11:05", "11:30"], "{d}");
         let first = slots[0].interval.start().display_with_offset(cph().to_offset(slots[0].interval.start()));
         let expected = if d.month() == 3 { "2026-03-29T09:00:00+02:00" } else { "2026-10-25T09:00:00+01:00" };

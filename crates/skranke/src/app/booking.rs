@@ -1,8 +1,8 @@
 //! Booking use cases: availability, book, confirm with code, view, cancel, reschedule.
 
+use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use skranke_core::Interval;
 use skranke_core::availability::{AvailabilityInput, Slot, check_start, free_slots};
 use skranke_core::booking::{AppointmentStatus, CodeOutcome, judge_code};
@@ -44,7 +44,10 @@ pub struct Booked {
 
 impl std::fmt::Debug for BookingRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BookingRequest").field("service", &self.service).field("start", &self.start).finish_non_exhaustive()
+        f.debug_struct("BookingRequest")
+            .field("service", &self.service)
+            .field("start", &self.start)
+            .finish_non_exhaustive()
     }
 }
 
@@ -88,7 +91,8 @@ impl App {
         }
         let window = window_for(&tz, from, to).ok_or(AppError::BadRequest("invalid_range"))?;
         let now = self.clock.now();
-        let input = self.store.availability_input(service_id, window, now).await?.ok_or(AppError::NotFound("service"))?;
+        let input =
+            self.store.availability_input(service_id, window, now).await?.ok_or(AppError::NotFound("service"))?;
         let slots = free_slots(&input, now, from, to);
         Ok(Availability { service, tz, slots })
     }
@@ -119,7 +123,8 @@ impl App {
         let id = AppointmentId::from_random_bytes(random_bytes());
         let code = email.as_ref().map(|_| ConfirmationCode::from_random(u32::from_le_bytes(random_bytes())));
         let hold_expires_at = code.as_ref().map(|_| now.checked_add(self.hold_duration()).unwrap_or(now));
-        let occupied_until = slot.interval.start().checked_add(service.rules.occupancy()).unwrap_or(slot.interval.end());
+        let occupied_until =
+            slot.interval.start().checked_add(service.rules.occupancy()).unwrap_or(slot.interval.end());
         let salt = id.to_string();
 
         // References are random; on the rare collision with an existing one, draw again.
@@ -225,7 +230,12 @@ impl App {
         self.store.get_appointment(a.id).await?.ok_or(AppError::NotFound("booking"))
     }
 
-    pub async fn reschedule(&self, id: AppointmentId, token: Option<&str>, start: Timestamp) -> Result<Appointment, AppError> {
+    pub async fn reschedule(
+        &self,
+        id: AppointmentId,
+        token: Option<&str>,
+        start: Timestamp,
+    ) -> Result<Appointment, AppError> {
         let a = self.booking_for_holder(id, token).await?;
         let now = self.clock.now();
         if a.status_at(now) != AppointmentStatus::Confirmed {
@@ -265,7 +275,6 @@ fn message(a: &Appointment, to: &str, payload: &MailPayload) -> Result<NewMessag
         template: payload.template().to_owned(),
         recipient: to.to_owned(),
         language: a.language,
-        payload: serde_json::to_string(payload)
-            .map_err(|e| AppError::Internal(StoreError::Corrupt(e.to_string())))?,
+        payload: serde_json::to_string(payload).map_err(|e| AppError::Internal(StoreError::Corrupt(e.to_string())))?,
     })
 }

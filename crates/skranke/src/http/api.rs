@@ -107,10 +107,29 @@ pub struct AvailabilityQuery {
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Skranke booking API", version = "1", license(name = "MPL-2.0")),
-    paths(list_centres, list_services, availability, create_booking, get_booking, confirm_booking,
-          cancel_booking, reschedule_booking, booking_calendar),
-    components(schemas(CentreDto, ServiceDto, SlotDto, AvailabilityDto, CitizenDto, BookingRequestDto,
-                       BookingDto, ConfirmDto, RescheduleDto, ErrorBody))
+    paths(
+        list_centres,
+        list_services,
+        availability,
+        create_booking,
+        get_booking,
+        confirm_booking,
+        cancel_booking,
+        reschedule_booking,
+        booking_calendar
+    ),
+    components(schemas(
+        CentreDto,
+        ServiceDto,
+        SlotDto,
+        AvailabilityDto,
+        CitizenDto,
+        BookingRequestDto,
+        BookingDto,
+        ConfirmDto,
+        RescheduleDto,
+        ErrorBody
+    ))
 )]
 pub struct ApiDoc;
 
@@ -177,7 +196,12 @@ async fn list_centres(State(s): State<AppState>, lang: ApiLang) -> ApiResult<Jso
     Ok(Json(
         centres
             .into_iter()
-            .map(|c| CentreDto { id: c.centre.id, name: c.centre.name, address: c.centre.address, timezone: c.timezone })
+            .map(|c| CentreDto {
+                id: c.centre.id,
+                name: c.centre.name,
+                address: c.centre.address,
+                timezone: c.timezone,
+            })
             .collect(),
     ))
 }
@@ -192,7 +216,11 @@ async fn list_services(
 ) -> ApiResult<Json<Vec<ServiceDto>>> {
     let id: CentreId = parse_id(&centre_id, lang)?;
     let store = &s.app.store;
-    store.get_centre(id).await.map_err(|e| err(lang)(e.into()))?.ok_or_else(|| err(lang)(AppError::NotFound("centre")))?;
+    store
+        .get_centre(id)
+        .await
+        .map_err(|e| err(lang)(e.into()))?
+        .ok_or_else(|| err(lang)(AppError::NotFound("centre")))?;
     let services = store.list_services(id).await.map_err(|e| err(lang)(e.into()))?;
     Ok(Json(
         services
@@ -217,9 +245,12 @@ async fn availability(
     q: Result<Query<AvailabilityQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<AvailabilityDto>> {
     let Query(q) = q.map_err(|_| bad_request("invalid_query", lang.0))?;
-    let service: ServiceId = parse_id(q.service.as_deref().ok_or_else(|| bad_request("missing_service", lang.0))?, lang)?;
+    let service: ServiceId =
+        parse_id(q.service.as_deref().ok_or_else(|| bad_request("missing_service", lang.0))?, lang)?;
     let date = |v: Option<String>| -> ApiResult<Date> {
-        v.ok_or_else(|| bad_request("invalid_date", lang.0))?.parse::<Date>().map_err(|_| bad_request("invalid_date", lang.0))
+        v.ok_or_else(|| bad_request("invalid_date", lang.0))?
+            .parse::<Date>()
+            .map_err(|_| bad_request("invalid_date", lang.0))
     };
     let (from, to) = (date(q.from)?, date(q.to)?);
     let a = s.app.availability(service, from, to).await.map_err(err(lang))?;
@@ -276,7 +307,12 @@ async fn create_booking(
 #[utoipa::path(get, path = "/api/v1/bookings/{id}", params(("id" = String, Path, format = Uuid)),
     security(("manage_token" = [])),
     responses((status = 200, body = BookingDto), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_booking(State(s): State<AppState>, lang: ApiLang, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Json<BookingDto>> {
+async fn get_booking(
+    State(s): State<AppState>,
+    lang: ApiLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<BookingDto>> {
     let id: AppointmentId = parse_id(&id, lang)?;
     let a = s.app.booking_for_holder(id, bearer(&headers)).await.map_err(err(lang))?;
     let tz = tz_of(&s, &a).await;
@@ -304,7 +340,12 @@ async fn confirm_booking(
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", params(("id" = String, Path, format = Uuid)),
     security(("manage_token" = [])),
     responses((status = 200, body = BookingDto), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn cancel_booking(State(s): State<AppState>, lang: ApiLang, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Json<BookingDto>> {
+async fn cancel_booking(
+    State(s): State<AppState>,
+    lang: ApiLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<BookingDto>> {
     let id: AppointmentId = parse_id(&id, lang)?;
     let a = s.app.cancel(id, bearer(&headers)).await.map_err(err(lang))?;
     s.metrics.booking("cancelled");
@@ -334,7 +375,12 @@ async fn reschedule_booking(
 #[utoipa::path(get, path = "/api/v1/bookings/{id}/calendar.ics", params(("id" = String, Path, format = Uuid)),
     security(("manage_token" = [])),
     responses((status = 200, content_type = "text/calendar", body = String), (status = 409, body = ErrorBody)))]
-async fn booking_calendar(State(s): State<AppState>, lang: ApiLang, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
+async fn booking_calendar(
+    State(s): State<AppState>,
+    lang: ApiLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let id: AppointmentId = parse_id(&id, lang)?;
     let a = s.app.booking_for_holder(id, bearer(&headers)).await.map_err(err(lang))?;
     ics::response(&s, &a, lang.0).await.map_err(err(lang))

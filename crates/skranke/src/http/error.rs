@@ -26,9 +26,10 @@ pub struct ErrorDetail {
 pub fn status_of(e: &AppError) -> StatusCode {
     use skranke_core::availability::SlotError;
     match e {
-        AppError::Invalid { .. } | AppError::BadRequest(_) | AppError::NotBookableOnline | AppError::WrongCode { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        AppError::Invalid { .. }
+        | AppError::BadRequest(_)
+        | AppError::NotBookableOnline
+        | AppError::WrongCode { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Slot(SlotError::Full) => StatusCode::CONFLICT,
         AppError::Slot(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,

@@ -72,7 +72,8 @@ pub async fn response(s: &AppState, a: &Appointment, lang: Lang) -> Result<Respo
         format!("{} – {}", t(lang, "mail.your_appointment"), centre.centre.name)
     };
     let location = format!("{}, {}", centre.centre.name, centre.centre.address);
-    let host = s.app.settings.public_url.split("://").nth(1).unwrap_or("skranke").split('/').next().unwrap_or("skranke");
+    let host =
+        s.app.settings.public_url.split("://").nth(1).unwrap_or("skranke").split('/').next().unwrap_or("skranke");
     let body = calendar(a, &summary, &location, host, now);
     Ok((
         [

@@ -43,7 +43,8 @@ pub async fn render(State(s): State<AppState>) -> Response {
     if let Ok(m) = s.metrics.requests.lock() {
         for ((route, status), (n, secs)) in m.iter() {
             let _ = writeln!(out, "skranke_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}");
-            let _ = writeln!(seconds, "skranke_http_request_seconds_sum{{route=\"{route}\",status=\"{status}\"}} {secs}");
+            let _ =
+                writeln!(seconds, "skranke_http_request_seconds_sum{{route=\"{route}\",status=\"{status}\"}} {secs}");
         }
     }
     out.push_str("# HELP skranke_http_request_seconds_sum Time spent answering, by route pattern and status.\n");

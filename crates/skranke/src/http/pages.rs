@@ -87,11 +87,8 @@ fn urlencode(s: &str) -> String {
 
 /// Remembers a language chosen with `?lang=` in a cookie.
 async fn remember_language(req: Request, next: Next) -> Response {
-    let chosen = req
-        .uri()
-        .query()
-        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")))
-        .and_then(Lang::parse);
+    let chosen =
+        req.uri().query().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang="))).and_then(Lang::parse);
     let mut resp = next.run(req).await;
     if let Some(lang) = chosen {
         let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang.code());
@@ -219,7 +216,8 @@ async fn services(
     let x = ctx(&headers, format!("/book/{centre}"), q);
     let id: CentreId = x.id(&centre, "centre")?;
     let store = &s.app.store;
-    let view = store.get_centre(id).await.map_err(|e| x.fail(e))?.ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
+    let view =
+        store.get_centre(id).await.map_err(|e| x.fail(e))?.ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
     let list = store.list_services(id).await.map_err(|e| x.fail(e))?;
     let services = list
         .iter()
@@ -230,8 +228,14 @@ async fn services(
             bookable: sv.rules.online_bookable(),
         })
         .collect();
-    Ok(ServicesPage { c: x.c, centre_id: id, centre_name: view.centre.name, centre_address: view.centre.address, services }
-        .into_response())
+    Ok(ServicesPage {
+        c: x.c,
+        centre_id: id,
+        centre_name: view.centre.name,
+        centre_address: view.centre.address,
+        services,
+    }
+    .into_response())
 }
 
 // ---------------------------------------------------------------- days and slots
@@ -299,9 +303,20 @@ struct SlotPicker {
 }
 
 async fn pick(s: &AppState, x: &Ctx, service: ServiceId) -> Result<SlotPicker, PageError> {
-    let sv = s.app.store.get_service(service).await.map_err(|e| x.fail(e))?.ok_or_else(|| x.fail(AppError::NotFound("service")))?;
-    let centre =
-        s.app.store.get_centre(sv.centre_id).await.map_err(|e| x.fail(e))?.ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
+    let sv = s
+        .app
+        .store
+        .get_service(service)
+        .await
+        .map_err(|e| x.fail(e))?
+        .ok_or_else(|| x.fail(AppError::NotFound("service")))?;
+    let centre = s
+        .app
+        .store
+        .get_centre(sv.centre_id)
+        .await
+        .map_err(|e| x.fail(e))?
+        .ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
     let tz = TimeZone::get(&centre.timezone).map_err(|_| x.fail(AppError::NotFound("centre")))?;
     let today = local_today(s.app.clock.now(), &tz);
     let last = today.checked_add(jiff::Span::new().days(DAYS_SHOWN - 1)).unwrap_or(today);
@@ -425,8 +440,20 @@ async fn details_page(
 ) -> PageResult {
     let service_id: ServiceId = x.id(service, "service")?;
     let start: Timestamp = form.start.parse().map_err(|_| x.fail(AppError::BadRequest("invalid_start")))?;
-    let sv = s.app.store.get_service(service_id).await.map_err(|e| x.fail(e))?.ok_or_else(|| x.fail(AppError::NotFound("service")))?;
-    let cv = s.app.store.get_centre(sv.centre_id).await.map_err(|e| x.fail(e))?.ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
+    let sv = s
+        .app
+        .store
+        .get_service(service_id)
+        .await
+        .map_err(|e| x.fail(e))?
+        .ok_or_else(|| x.fail(AppError::NotFound("service")))?;
+    let cv = s
+        .app
+        .store
+        .get_centre(sv.centre_id)
+        .await
+        .map_err(|e| x.fail(e))?
+        .ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
     let tz = TimeZone::get(&cv.timezone).map_err(|_| x.fail(AppError::NotFound("centre")))?;
     let status = error.as_ref().map(status_of).unwrap_or(StatusCode::OK);
     let page = DetailsPage {
@@ -483,7 +510,9 @@ async fn book(
             let next = if b.appointment.status == AppointmentStatus::Held { "/code" } else { "" };
             Ok(Redirect::to(&format!("/booking/{}{next}?token={}", b.appointment.id, b.token.expose())).into_response())
         }
-        Err(e @ (AppError::Invalid { .. } | AppError::Slot(_))) => details_page(&s, x, &centre, &service, form, Some(e)).await,
+        Err(e @ (AppError::Invalid { .. } | AppError::Slot(_))) => {
+            details_page(&s, x, &centre, &service, form, Some(e)).await
+        }
         Err(e) => Err(x.fail(e)),
     }
 }
@@ -580,8 +609,20 @@ struct BookingPage {
 }
 
 async fn booking_page(s: &AppState, x: &Ctx, a: &Appointment, token: &str, notice: Option<String>) -> PageResult {
-    let sv = s.app.store.get_service(a.service_id).await.map_err(|e| x.fail(e))?.ok_or_else(|| x.fail(AppError::NotFound("service")))?;
-    let cv = s.app.store.get_centre(a.centre_id).await.map_err(|e| x.fail(e))?.ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
+    let sv = s
+        .app
+        .store
+        .get_service(a.service_id)
+        .await
+        .map_err(|e| x.fail(e))?
+        .ok_or_else(|| x.fail(AppError::NotFound("service")))?;
+    let cv = s
+        .app
+        .store
+        .get_centre(a.centre_id)
+        .await
+        .map_err(|e| x.fail(e))?
+        .ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
     let tz = TimeZone::get(&cv.timezone).map_err(|_| x.fail(AppError::NotFound("centre")))?;
     let status = a.status_at(s.app.clock.now());
     let lang = x.c.lang;
@@ -622,7 +663,10 @@ async fn booking(
     if a.status_at(s.app.clock.now()) == AppointmentStatus::Held {
         return Ok(Redirect::to(&format!("/booking/{}/code?token={}", a.id, x.token().unwrap_or(""))).into_response());
     }
-    let notice = x.q.get("done").map(|d| t(x.c.lang, &format!("booking.done.{}", if d == "moved" { "moved" } else { "cancelled" })).to_owned());
+    let notice = x
+        .q
+        .get("done")
+        .map(|d| t(x.c.lang, &format!("booking.done.{}", if d == "moved" { "moved" } else { "cancelled" })).to_owned());
     booking_page(&s, &x, &a, x.token().unwrap_or(""), notice).await
 }
 

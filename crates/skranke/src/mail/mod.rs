@@ -20,7 +20,9 @@ use crate::store::{Appointment, CentreView, Service};
 #[serde(tag = "template", rename_all = "snake_case")]
 pub enum MailPayload {
     /// Proof-of-address code; nothing else (RS-13).
-    BookingCode { code: String },
+    BookingCode {
+        code: String,
+    },
     BookingConfirmed(BookingFacts),
     BookingCancelled(BookingFacts),
     BookingMoved(BookingFacts),

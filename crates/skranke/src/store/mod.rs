@@ -89,7 +89,12 @@ pub trait Store: Send + Sync {
     // Set-up (administration and seeding).
     fn create_organisation(&self, org: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
     fn create_centre(&self, centre: &Centre) -> impl Future<Output = StoreResult<()>> + Send;
-    fn add_closure(&self, centre: CentreId, when: Interval, reason: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    fn add_closure(
+        &self,
+        centre: CentreId,
+        when: Interval,
+        reason: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     fn create_queue(&self, queue: &Queue) -> impl Future<Output = StoreResult<()>> + Send;
     fn create_service(&self, service: &Service) -> impl Future<Output = StoreResult<()>> + Send;
     fn create_staff(&self, staff: &StaffMember) -> impl Future<Output = StoreResult<()>> + Send;
@@ -168,7 +173,10 @@ pub trait Store: Send + Sync {
         give_up: bool,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn outbox_counts(&self) -> impl Future<Output = StoreResult<Vec<(String, i64)>>> + Send;
-    fn list_outbox_for(&self, appointment: AppointmentId) -> impl Future<Output = StoreResult<Vec<(String, OutboxStatus)>>> + Send;
+    fn list_outbox_for(
+        &self,
+        appointment: AppointmentId,
+    ) -> impl Future<Output = StoreResult<Vec<(String, OutboxStatus)>>> + Send;
 
     // The dev-mailbox transport.
     /// Idempotent per outbox message: a retried delivery is stored once.
@@ -263,8 +271,5 @@ pub(crate) fn from_us(v: i64) -> StoreResult<Timestamp> {
 pub(crate) fn cells(start: Timestamp, end: Timestamp) -> Vec<i64> {
     const CELL_US: i64 = 5 * 60 * 1_000_000;
     let first = us(start).div_euclid(CELL_US) * CELL_US;
-    (0..)
-        .map(|k| first + k * CELL_US)
-        .take_while(|c| *c < us(end))
-        .collect()
+    (0..).map(|k| first + k * CELL_US).take_while(|c| *c < us(end)).collect()
 }

@@ -64,7 +64,13 @@ async fn spawn_app() -> TestApp {
         closed_days: ClosedDays::default(),
     };
     store.create_centre(&centre).await.unwrap();
-    let queue = Queue { id: QueueId::from_random_bytes([3; 16]), centre_id: centre.id, name_da: "Kø".into(), name_en: "Queue".into(), prefix: "A".into() };
+    let queue = Queue {
+        id: QueueId::from_random_bytes([3; 16]),
+        centre_id: centre.id,
+        name_da: "Kø".into(),
+        name_en: "Queue".into(),
+        prefix: "A".into(),
+    };
     store.create_queue(&queue).await.unwrap();
     let mk = |id: u8, cap: u16, sensitivity| Service {
         id: ServiceId::from_random_bytes([id; 16]),
@@ -93,9 +99,10 @@ async fn spawn_app() -> TestApp {
     }
     let settings = AppSettings { public_url: String::new(), ..AppSettings::default() };
     let worker = WorkerSettings { poll: Duration::from_millis(20), ..WorkerSettings::default() };
-    let server = skranke::server::start("127.0.0.1:0", AnyStore::Sqlite(store), Arc::new(clock.clone()), settings, true, worker)
-        .await
-        .unwrap();
+    let server =
+        skranke::server::start("127.0.0.1:0", AnyStore::Sqlite(store), Arc::new(clock.clone()), settings, true, worker)
+            .await
+            .unwrap();
     TestApp { server, clock, http: reqwest::Client::new(), centre: centre.id, single: single.id, double: double.id }
 }
 
@@ -195,8 +202,16 @@ async fn availability_shapes_and_bad_input() {
         (q("2026-12-05", "2026-12-01"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_range"),
         (q("2026-13-01", "2026-12-01"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_date"),
         (q("yesterday", "2026-12-01"), StatusCode::UNPROCESSABLE_ENTITY, "invalid_date"),
-        (format!("/api/v1/availability?service={}&from=2026-12-01&to=2026-12-02", uuid::Uuid::new_v4()), StatusCode::NOT_FOUND, "not_found"),
-        ("/api/v1/availability?from=2026-12-01&to=2026-12-02".to_owned(), StatusCode::UNPROCESSABLE_ENTITY, "missing_service"),
+        (
+            format!("/api/v1/availability?service={}&from=2026-12-01&to=2026-12-02", uuid::Uuid::new_v4()),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "/api/v1/availability?from=2026-12-01&to=2026-12-02".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_service",
+        ),
     ] {
         let (s, v) = app.get(&path).await;
         assert_eq!((s, code(&v)), (status, expected), "{path}");
@@ -234,7 +249,8 @@ async fn book_without_email_is_confirmed_and_manageable() {
     assert!(got.get("manage_token").is_none());
 
     // Calendar file in UTC.
-    let r = app.http.get(app.url(&format!("/api/v1/bookings/{id}/calendar.ics"))).bearer_auth(token).send().await.unwrap();
+    let r =
+        app.http.get(app.url(&format!("/api/v1/bookings/{id}/calendar.ics"))).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
     let ics = r.text().await.unwrap();
@@ -243,7 +259,8 @@ async fn book_without_email_is_confirmed_and_manageable() {
 
     // Reschedule to another slot, then the old one is free again.
     let new_start = local(2026, 12, 2, 10, 15);
-    let (s, moved) = app.post(&format!("/api/v1/bookings/{id}/reschedule"), json!({"start": rfc(new_start)}), Some(token)).await;
+    let (s, moved) =
+        app.post(&format!("/api/v1/bookings/{id}/reschedule"), json!({"start": rfc(new_start)}), Some(token)).await;
     assert_eq!(s, StatusCode::OK, "{moved}");
     assert_eq!(moved["start"], "2026-12-02T10:15:00+01:00");
     let (s, _) = app.book(app.single, start, None).await;
@@ -347,20 +364,76 @@ async fn bad_booking_input_gets_clear_4xx() {
     let app = spawn_app().await;
     let ok_start = local(2026, 12, 1, 9, 0);
     let cases: Vec<(Value, StatusCode, &str)> = vec![
-        (json!({"service": app.single, "start": rfc(local(2026, 11, 30, 7, 30)), "citizen": {"name": "A"}}), StatusCode::UNPROCESSABLE_ENTITY, "slot_too_soon"),
-        (json!({"service": app.single, "start": rfc(local(2026, 11, 27, 9, 0)), "citizen": {"name": "A"}}), StatusCode::UNPROCESSABLE_ENTITY, "slot_too_soon"),
-        (json!({"service": app.single, "start": rfc(local(2026, 12, 1, 9, 5)), "citizen": {"name": "A"}}), StatusCode::UNPROCESSABLE_ENTITY, "slot_off_grid"),
-        (json!({"service": app.single, "start": rfc(local(2026, 12, 1, 18, 0)), "citizen": {"name": "A"}}), StatusCode::UNPROCESSABLE_ENTITY, "slot_closed"),
-        (json!({"service": app.single, "start": rfc(local(2026, 12, 5, 9, 0)), "citizen": {"name": "A"}}), StatusCode::UNPROCESSABLE_ENTITY, "slot_closed"),
-        (json!({"service": app.single, "start": rfc(local(2026, 12, 24, 9, 0)), "citizen": {"name": "A"}}), StatusCode::UNPROCESSABLE_ENTITY, "slot_closed"),
-        (json!({"service": app.single, "start": rfc(local(2027, 9, 1, 9, 0)), "citizen": {"name": "A"}}), StatusCode::UNPROCESSABLE_ENTITY, "slot_beyond_horizon"),
-        (json!({"service": app.single, "start": "tomorrow", "citizen": {"name": "A"}}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_start"),
-        (json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "a".repeat(201)}}), StatusCode::UNPROCESSABLE_ENTITY, "too_long"),
-        (json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "A\u{0}B"}}), StatusCode::UNPROCESSABLE_ENTITY, "control_character"),
-        (json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "  "}}), StatusCode::UNPROCESSABLE_ENTITY, "missing_value"),
-        (json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "A", "email": "a@@example.com"}}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_email"),
-        (json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "A", "phone": "12ab"}}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_phone"),
-        (json!({"service": uuid::Uuid::new_v4(), "start": rfc(ok_start), "citizen": {"name": "A"}}), StatusCode::NOT_FOUND, "not_found"),
+        (
+            json!({"service": app.single, "start": rfc(local(2026, 11, 30, 7, 30)), "citizen": {"name": "A"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot_too_soon",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(local(2026, 11, 27, 9, 0)), "citizen": {"name": "A"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot_too_soon",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(local(2026, 12, 1, 9, 5)), "citizen": {"name": "A"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot_off_grid",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(local(2026, 12, 1, 18, 0)), "citizen": {"name": "A"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot_closed",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(local(2026, 12, 5, 9, 0)), "citizen": {"name": "A"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot_closed",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(local(2026, 12, 24, 9, 0)), "citizen": {"name": "A"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot_closed",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(local(2027, 9, 1, 9, 0)), "citizen": {"name": "A"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "slot_beyond_horizon",
+        ),
+        (
+            json!({"service": app.single, "start": "tomorrow", "citizen": {"name": "A"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_start",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "a".repeat(201)}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_long",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "A\u{0}B"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "control_character",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "  "}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_value",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "A", "email": "a@@example.com"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_email",
+        ),
+        (
+            json!({"service": app.single, "start": rfc(ok_start), "citizen": {"name": "A", "phone": "12ab"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_phone",
+        ),
+        (
+            json!({"service": uuid::Uuid::new_v4(), "start": rfc(ok_start), "citizen": {"name": "A"}}),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
         (json!({"service": "x", "start": rfc(ok_start), "citizen": {"name": "A"}}), StatusCode::NOT_FOUND, "not_found"),
         (json!({"service": app.single, "start": rfc(ok_start)}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
     ];
@@ -368,7 +441,14 @@ async fn bad_booking_input_gets_clear_4xx() {
         let (s, v) = app.post("/api/v1/bookings", body.clone(), None).await;
         assert_eq!((s, code(&v)), (status, expected), "{body}");
     }
-    let r = app.http.post(app.url("/api/v1/bookings")).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let r = app
+        .http
+        .post(app.url("/api/v1/bookings"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let r = app.http.post(app.url("/api/v1/bookings")).body("x".repeat(200_000)).send().await.unwrap();
     assert!(r.status().is_client_error());
