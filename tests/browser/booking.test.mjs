@@ -463,11 +463,6 @@ describe('booking', () => {
 
   test(
     'htmx day switch moves aria-current to the chosen day',
-    {
-      todo:
-        'server bug: the /slots fragment swaps only #slots, so the day list keeps ' +
-        'aria-current="date" (and the highlight) on the previously selected day',
-    },
     () =>
       scenario('htmx-aria-current', async (context) => {
         const page = await context.newPage();

@@ -243,7 +243,6 @@ async fn services(
 struct DayItem {
     label: String,
     url: String,
-    fragment_url: String,
     selected: bool,
 }
 
@@ -368,7 +367,6 @@ async fn slots(
         .map(|d| DayItem {
             label: day_label(x.c.lang, *d),
             url: format!("{base}?day={d}"),
-            fragment_url: format!("{base}/slots?day={d}"),
             selected: Some(*d) == p.selected,
         })
         .collect();
@@ -707,7 +705,6 @@ async fn move_page(s: &AppState, x: &Ctx, a: &Appointment, token: &str, error: O
         .map(|d| DayItem {
             label: day_label(x.c.lang, *d),
             url: format!("{base}&day={d}"),
-            fragment_url: String::new(),
             selected: Some(*d) == p.selected,
         })
         .collect();
