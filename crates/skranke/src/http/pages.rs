@@ -108,7 +108,7 @@ pub fn routes() -> Router<AppState> {
         .route("/book/{centre}/{service}/details", get(details).post(book))
         .route("/booking/{id}", get(booking))
         .route("/booking/{id}/code", get(code_form).post(code_submit))
-        .route("/booking/{id}/cancel", axum::routing::post(cancel))
+        .route("/booking/{id}/cancel", get(cancel_form).post(cancel))
         .route("/booking/{id}/move", get(move_form).post(move_submit))
         .route("/booking/{id}/calendar.ics", get(calendar))
         .route("/dev/mail", get(dev_mail))
@@ -163,6 +163,23 @@ impl Ctx {
 
 fn ctx(headers: &HeaderMap, uri_path: String, q: Query<HashMap<String, String>>) -> Ctx {
     Ctx::new(headers, &uri_path, q.0)
+}
+
+/// For pages answering a POST: the language link must carry what the form carried (the chosen
+/// time, the token), or switching language would lose it.
+fn ctx_after_post(
+    headers: &HeaderMap,
+    uri_path: String,
+    q: Query<HashMap<String, String>>,
+    carried: &[(&str, &str)],
+) -> Ctx {
+    let mut query = q.0;
+    for (k, v) in carried {
+        if !v.is_empty() {
+            query.insert((*k).to_owned(), (*v).to_owned());
+        }
+    }
+    Ctx::new(headers, &uri_path, query)
 }
 
 // ---------------------------------------------------------------- centres and services
@@ -490,7 +507,8 @@ async fn book(
     q: Query<HashMap<String, String>>,
     form: Result<Form<DetailsForm>, axum::extract::rejection::FormRejection>,
 ) -> PageResult {
-    let x = ctx(&headers, format!("/book/{centre}/{service}/details"), q);
+    let start = form.as_ref().map(|f| f.start.clone()).unwrap_or_default();
+    let x = ctx_after_post(&headers, format!("/book/{centre}/{service}/details"), q, &[("start", &start)]);
     let Form(form) = form.map_err(|_| x.fail(AppError::BadRequest("invalid_form")))?;
     let service_id: ServiceId = x.id(&service, "service")?;
     let start: Timestamp = form.start.parse().map_err(|_| x.fail(AppError::BadRequest("invalid_start")))?;
@@ -568,7 +586,7 @@ async fn code_submit(
     q: Query<HashMap<String, String>>,
     Form(form): Form<TokenForm>,
 ) -> PageResult {
-    let x = ctx(&headers, format!("/booking/{id}/code"), q);
+    let x = ctx_after_post(&headers, format!("/booking/{id}/code"), q, &[("token", &form.token)]);
     let id: AppointmentId = x.id(&id, "booking")?;
     match s.app.confirm(id, Some(&form.token), &form.code).await {
         Ok(a) => {
@@ -602,8 +620,7 @@ struct BookingPage {
     manage_url: String,
     ics_url: String,
     move_url: String,
-    cancel_action: String,
-    token: String,
+    cancel_url: String,
 }
 
 async fn booking_page(s: &AppState, x: &Ctx, a: &Appointment, token: &str, notice: Option<String>) -> PageResult {
@@ -642,8 +659,7 @@ async fn booking_page(s: &AppState, x: &Ctx, a: &Appointment, token: &str, notic
         manage_url: format!("{base}/booking/{}?token={token}", a.id),
         ics_url: format!("/booking/{}/calendar.ics?token={token}", a.id),
         move_url: format!("/booking/{}/move?token={token}", a.id),
-        cancel_action: format!("/booking/{}/cancel", a.id),
-        token: token.to_owned(),
+        cancel_url: format!("/booking/{}/cancel?token={token}", a.id),
         c: x.c.clone(),
     }
     .into_response())
@@ -666,6 +682,49 @@ async fn booking(
         .get("done")
         .map(|d| t(x.c.lang, &format!("booking.done.{}", if d == "moved" { "moved" } else { "cancelled" })).to_owned());
     booking_page(&s, &x, &a, x.token().unwrap_or(""), notice).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cancel.html")]
+struct CancelPage {
+    c: Chrome,
+    question: String,
+    back_url: String,
+    action: String,
+    token: String,
+}
+
+/// Cancelling asks once more: a citizen can lose a hard-to-get time with one stray tap.
+async fn cancel_form(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: Query<HashMap<String, String>>,
+) -> PageResult {
+    let x = ctx(&headers, format!("/booking/{id}/cancel"), q);
+    let id: AppointmentId = x.id(&id, "booking")?;
+    let a = s.app.booking_for_holder(id, x.token()).await.map_err(|e| x.fail(e))?;
+    let cv = s
+        .app
+        .store
+        .get_centre(a.centre_id)
+        .await
+        .map_err(|e| x.fail(e))?
+        .ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
+    let tz = TimeZone::get(&cv.timezone).map_err(|_| x.fail(AppError::NotFound("centre")))?;
+    let token = x.token().unwrap_or("").to_owned();
+    Ok(CancelPage {
+        question: tf(
+            x.c.lang,
+            "cancel.question",
+            &[("when", &format_local(x.c.lang, a.slot.start(), &tz)), ("reference", a.reference.as_str())],
+        ),
+        back_url: format!("/booking/{}?token={token}", a.id),
+        action: format!("/booking/{}/cancel", a.id),
+        token,
+        c: x.c,
+    }
+    .into_response())
 }
 
 async fn cancel(
@@ -741,7 +800,7 @@ async fn move_submit(
     q: Query<HashMap<String, String>>,
     Form(form): Form<TokenForm>,
 ) -> PageResult {
-    let x = ctx(&headers, format!("/booking/{id}/move"), q);
+    let x = ctx_after_post(&headers, format!("/booking/{id}/move"), q, &[("token", &form.token)]);
     let id: AppointmentId = x.id(&id, "booking")?;
     let start: Timestamp = form.start.parse().map_err(|_| x.fail(AppError::BadRequest("invalid_start")))?;
     match s.app.reschedule(id, Some(&form.token), start).await {
