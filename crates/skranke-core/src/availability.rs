@@ -160,7 +160,12 @@ impl<'a> Prepared<'a> {
         out
     }
 
-    fn evaluate(&self, slot: Interval, day: Date) -> Slot {
+    /// Each staff member's working intervals on `day`, computed once per day rather than per slot.
+    fn working(&self, day: Date) -> Vec<Vec<Interval>> {
+        self.input.staff.iter().map(|s| s.schedule.intervals_on(day, &self.input.tz)).collect()
+    }
+
+    fn evaluate(&self, slot: Interval, working: &[Vec<Interval>]) -> Slot {
         let input = self.input;
         let taken = input.seats_taken.get(&slot.start()).copied().unwrap_or(0);
         let seats = input.rules.capacity().saturating_sub(taken);
@@ -172,12 +177,13 @@ impl<'a> Prepared<'a> {
                 .staff
                 .iter()
                 .zip(&self.staff_max)
-                .filter(|(s, (abs_max, busy_max))| {
-                    s.schedule.intervals_on(day, &input.tz).iter().any(|w| w.contains(&slot))
+                .zip(working)
+                .filter(|((s, (abs_max, busy_max)), work)| {
+                    work.iter().any(|w| w.contains(&slot))
                         && !any_overlap(&s.absences, &slot, *abs_max)
                         && !any_overlap(&s.busy, &occupied, *busy_max)
                 })
-                .map(|(s, _)| s.id)
+                .map(|((s, _), _)| s.id)
                 .collect()
         };
         let remaining = seats.min(u16::try_from(free_staff.len()).unwrap_or(u16::MAX));
@@ -192,12 +198,14 @@ pub fn free_slots(input: &AvailabilityInput, now: Timestamp, from: Date, to: Dat
     let mut day = from.max(local_today(prep.earliest, &input.tz));
     let to = to.min(prep.last_day);
     while day <= to {
-        for c in prep.candidates(day) {
+        let candidates = prep.candidates(day);
+        let working = if candidates.is_empty() { Vec::new() } else { prep.working(day) };
+        for c in candidates {
             if let Candidate::Open(slot) = c {
                 if slot.start() < prep.earliest {
                     continue;
                 }
-                let s = prep.evaluate(slot, day);
+                let s = prep.evaluate(slot, &working);
                 if s.remaining > 0 {
                     out.push(s);
                 }
@@ -231,7 +239,7 @@ pub fn check_start(input: &AvailabilityInput, now: Timestamp, start: Timestamp) 
     for c in candidates {
         match c {
             Candidate::Open(slot) if slot.start() == start => {
-                let s = prep.evaluate(slot, day);
+                let s = prep.evaluate(slot, &prep.working(day));
                 return if s.remaining > 0 { Ok(s) } else { Err(SlotError::Full) };
             }
             Candidate::Closed(slot) if slot.start() == start => return Err(SlotError::Closed),

@@ -22,6 +22,8 @@ pub struct Config {
     pub mail_transport: String,
     /// Log filter, e.g. `info` or `skranke=debug`.
     pub log: String,
+    /// Milliseconds an availability answer may be reused; 0 turns the cache off.
+    pub availability_cache_ms: i64,
 }
 
 impl Default for Config {
@@ -34,6 +36,7 @@ impl Default for Config {
             max_code_attempts: 5,
             mail_transport: "dev-mailbox".into(),
             log: "info".into(),
+            availability_cache_ms: 1000,
         }
     }
 }
@@ -93,6 +96,9 @@ impl Config {
         if let Some(v) = get("SKRANKE_MAIL_TRANSPORT") {
             self.mail_transport = v;
         }
+        if let Some(v) = get("SKRANKE_AVAILABILITY_CACHE_MS") {
+            self.availability_cache_ms = num("SKRANKE_AVAILABILITY_CACHE_MS", v)?;
+        }
         if let Some(v) = get("SKRANKE_LOG") {
             self.log = v;
         }
@@ -105,6 +111,9 @@ impl Config {
         }
         if !(1..=20).contains(&self.max_code_attempts) {
             return Err(ConfigError::Invalid("max_code_attempts must be 1–20".into()));
+        }
+        if !(0..=60_000).contains(&self.availability_cache_ms) {
+            return Err(ConfigError::Invalid("availability_cache_ms must be 0–60000".into()));
         }
         if self.mail_transport != "dev-mailbox" {
             return Err(ConfigError::Invalid("mail_transport must be dev-mailbox (SMTP is not built yet)".into()));

@@ -67,6 +67,7 @@ fn settings(config: &Config) -> AppSettings {
             max_code_attempts: config.max_code_attempts,
         },
         public_url: config.public_url.clone().unwrap_or_default(),
+        availability_cache_ttl: SignedDuration::from_millis(config.availability_cache_ms),
     }
 }
 

@@ -1,6 +1,8 @@
 //! Booking use cases: availability, book, confirm with code, view, cancel, reschedule.
 
 use jiff::Timestamp;
+use std::sync::Arc;
+
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use skranke_core::Interval;
@@ -76,7 +78,23 @@ impl App {
     }
 
     /// Free slots of `service` between the local dates `from` and `to`, inclusive.
-    pub async fn availability(&self, service_id: ServiceId, from: Date, to: Date) -> Result<Availability, AppError> {
+    pub async fn availability(&self, service_id: ServiceId, from: Date, to: Date) -> Result<Arc<Availability>, AppError> {
+        let now = self.clock.now();
+        if let Some(hit) = self.availability_cache.get((service_id, from, to), now) {
+            return Ok(hit);
+        }
+        let answer = Arc::new(self.availability_uncached(service_id, from, to, now).await?);
+        self.availability_cache.put((service_id, from, to), now, Arc::clone(&answer));
+        Ok(answer)
+    }
+
+    async fn availability_uncached(
+        &self,
+        service_id: ServiceId,
+        from: Date,
+        to: Date,
+        now: Timestamp,
+    ) -> Result<Availability, AppError> {
         if to < from {
             return Err(AppError::BadRequest("invalid_range"));
         }
@@ -90,7 +108,6 @@ impl App {
             return Ok(Availability { service, tz, slots: Vec::new() });
         }
         let window = window_for(&tz, from, to).ok_or(AppError::BadRequest("invalid_range"))?;
-        let now = self.clock.now();
         let input =
             self.store.availability_input(service_id, window, now).await?.ok_or(AppError::NotFound("service"))?;
         let slots = free_slots(&input, now, from, to);
@@ -162,7 +179,10 @@ impl App {
                 candidate_staff: slot.free_staff.clone(),
             };
             match self.store.create_appointment(&new, &messages, now).await {
-                Ok(appointment) => return Ok(Booked { appointment, token }),
+                Ok(appointment) => {
+                    self.availability_cache.invalidate();
+                    return Ok(Booked { appointment, token });
+                }
                 Err(StoreError::Duplicate(c)) if c.contains("reference") || c == "unknown" => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -197,6 +217,7 @@ impl App {
                     None => Vec::new(),
                 };
                 self.store.confirm_hold(a.id, a.code_attempts, &messages, now).await?;
+                self.availability_cache.invalidate();
                 let confirmed = self.store.get_appointment(a.id).await?.ok_or(AppError::NotFound("booking"))?;
                 Ok(confirmed)
             }
@@ -206,6 +227,7 @@ impl App {
             }
             CodeOutcome::Exhausted => {
                 self.store.record_wrong_code(a.id, a.code_attempts, true, now).await?;
+                self.availability_cache.invalidate();
                 Err(AppError::CodeAttemptsExhausted)
             }
             CodeOutcome::Expired => Err(AppError::HoldExpired),
@@ -227,6 +249,7 @@ impl App {
             _ => Vec::new(),
         };
         self.store.cancel_appointment(a.id, &messages, now).await?;
+        self.availability_cache.invalidate();
         self.store.get_appointment(a.id).await?.ok_or(AppError::NotFound("booking"))
     }
 
@@ -259,12 +282,18 @@ impl App {
             Some(to) => vec![message(&moved, to, &MailPayload::moved(&moved, &service, &centre))?],
             None => Vec::new(),
         };
-        Ok(self.store.reschedule_appointment(a.id, &to, &messages, now).await?)
+        let moved = self.store.reschedule_appointment(a.id, &to, &messages, now).await?;
+        self.availability_cache.invalidate();
+        Ok(moved)
     }
 
     /// Frees holds that ran out; run by the worker.
     pub async fn sweep_holds(&self) -> Result<u64, AppError> {
-        Ok(self.store.sweep_expired_holds(self.clock.now()).await?)
+        let swept = self.store.sweep_expired_holds(self.clock.now()).await?;
+        if swept > 0 {
+            self.availability_cache.invalidate();
+        }
+        Ok(swept)
     }
 }
 

@@ -2,6 +2,7 @@
 //! an `AppError` the HTTP layer maps to a status and a catalogue message.
 
 pub mod booking;
+mod cache;
 mod error;
 
 use std::sync::Arc;
@@ -20,11 +21,17 @@ pub struct AppSettings {
     pub hold: HoldPolicy,
     /// The public base URL, for links in mail and calendar files.
     pub public_url: String,
+    /// How long an availability answer may be reused (zero turns the cache off).
+    pub availability_cache_ttl: SignedDuration,
 }
 
 impl Default for AppSettings {
     fn default() -> Self {
-        Self { hold: HoldPolicy::default(), public_url: "http://127.0.0.1:8080".to_owned() }
+        Self {
+            hold: HoldPolicy::default(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            availability_cache_ttl: SignedDuration::from_secs(1),
+        }
     }
 }
 
@@ -34,11 +41,13 @@ pub struct App {
     pub store: AnyStore,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<AppSettings>,
+    availability_cache: Arc<cache::AvailabilityCache>,
 }
 
 impl App {
     pub fn new(store: AnyStore, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
-        Self { store, clock, settings: Arc::new(settings) }
+        let availability_cache = Arc::new(cache::AvailabilityCache::new(settings.availability_cache_ttl));
+        Self { store, clock, settings: Arc::new(settings), availability_cache }
     }
 
     pub fn hold_duration(&self) -> SignedDuration {
