@@ -10,3 +10,4 @@ pub mod i18n;
 pub mod mail;
 pub mod server;
 pub mod store;
+pub mod loadtest;

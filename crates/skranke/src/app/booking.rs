@@ -79,12 +79,22 @@ impl App {
 
     /// Free slots of `service` between the local dates `from` and `to`, inclusive.
     pub async fn availability(&self, service_id: ServiceId, from: Date, to: Date) -> Result<Arc<Availability>, AppError> {
+        let key = (service_id, from, to);
+        let cache = &self.availability_cache;
+        if !cache.enabled() {
+            return Ok(Arc::new(self.availability_uncached(service_id, from, to, self.clock.now()).await?));
+        }
+        if let Some(hit) = cache.get(key, self.clock.now()) {
+            return Ok(hit);
+        }
+        let lock = cache.computing_lock(key);
+        let _computing = lock.lock().await;
         let now = self.clock.now();
-        if let Some(hit) = self.availability_cache.get((service_id, from, to), now) {
+        if let Some(hit) = cache.get(key, now) {
             return Ok(hit);
         }
         let answer = Arc::new(self.availability_uncached(service_id, from, to, now).await?);
-        self.availability_cache.put((service_id, from, to), now, Arc::clone(&answer));
+        cache.put(key, now, Arc::clone(&answer));
         Ok(answer)
     }
 

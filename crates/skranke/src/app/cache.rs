@@ -24,11 +24,31 @@ type Key = (ServiceId, Date, Date);
 pub struct AvailabilityCache {
     ttl: SignedDuration,
     entries: Mutex<HashMap<Key, (Timestamp, Arc<Availability>)>>,
+    /// One computation per key at a time: when an answer expires under load, the first request
+    /// recomputes it and the others wait for that answer instead of all recomputing.
+    computing: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl AvailabilityCache {
     pub fn new(ttl: SignedDuration) -> Self {
-        Self { ttl, entries: Mutex::new(HashMap::new()) }
+        Self { ttl, entries: Mutex::new(HashMap::new()), computing: Mutex::new(HashMap::new()) }
+    }
+
+    /// The lock that serialises computing `key`.
+    pub fn computing_lock(&self, key: Key) -> Arc<tokio::sync::Mutex<()>> {
+        match self.computing.lock() {
+            Ok(mut m) => {
+                if m.len() >= MAX_ENTRIES {
+                    m.retain(|_, l| Arc::strong_count(l) > 1);
+                }
+                Arc::clone(m.entry(key).or_default())
+            }
+            Err(_) => Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
     }
 
     pub fn get(&self, key: Key, now: Timestamp) -> Option<Arc<Availability>> {
