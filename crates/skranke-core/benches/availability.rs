@@ -3,6 +3,8 @@
 //!
 //!     cargo bench -p skranke-core --bench availability
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
@@ -43,7 +45,8 @@ fn input(tz: &TimeZone, first: Date) -> AvailabilityInput {
         let s = rng.next(40) as usize;
         let day = first.checked_add(jiff::Span::new().days(rng.next(30) as i64)).unwrap();
         let minute = 8 * 60 + 5 * rng.next(90) as i64;
-        let start = tz.to_timestamp(day.at(0, 0, 0, 0)).unwrap().checked_add(SignedDuration::from_mins(minute)).unwrap();
+        let start =
+            tz.to_timestamp(day.at(0, 0, 0, 0)).unwrap().checked_add(SignedDuration::from_mins(minute)).unwrap();
         staff[s].busy.push(Interval::starting_at(start, SignedDuration::from_mins(25)).unwrap());
     }
     for (i, s) in staff.iter_mut().enumerate() {
@@ -59,7 +62,8 @@ fn input(tz: &TimeZone, first: Date) -> AvailabilityInput {
     for _ in 0..100 {
         let day = first.checked_add(jiff::Span::new().days(rng.next(30) as i64)).unwrap();
         let slot = rng.next(19) as i64;
-        let t: Timestamp = tz.to_timestamp(day.at(9, 0, 0, 0)).unwrap().checked_add(SignedDuration::from_mins(25 * slot)).unwrap();
+        let t: Timestamp =
+            tz.to_timestamp(day.at(9, 0, 0, 0)).unwrap().checked_add(SignedDuration::from_mins(25 * slot)).unwrap();
         seats_taken.insert(t, 2);
     }
     AvailabilityInput {

@@ -21,14 +21,18 @@ async fn main() -> anyhow::Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{path}{suffix}"));
     }
-    let cache_ms: i64 = std::env::var("SKRANKE_AVAILABILITY_CACHE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let cache_ms: i64 =
+        std::env::var("SKRANKE_AVAILABILITY_CACHE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let store = AnyStore::connect(&format!("sqlite://{path}")).await?;
     store.migrate().await?;
     let centre = skranke::loadtest::seed_centre(&store, 20, 40, 4).await?;
-    let settings = AppSettings { availability_cache_ttl: SignedDuration::from_millis(cache_ms), ..AppSettings::default() };
+    let settings =
+        AppSettings { availability_cache_ttl: SignedDuration::from_millis(cache_ms), ..AppSettings::default() };
     let seeding = App::new(store.clone(), Arc::new(SystemClock), settings.clone());
     let made = skranke::loadtest::book_spread(&seeding, &centre, 2_000).await?;
-    let running = skranke::server::start(&listen, store, Arc::new(SystemClock), settings, false, WorkerSettings::default()).await?;
+    let running =
+        skranke::server::start(&listen, store, Arc::new(SystemClock), settings, false, WorkerSettings::default())
+            .await?;
     println!("seeded {} services, 40 staff, {made} bookings", centre.services.len());
     println!("service {}", centre.services[0]);
     println!("Listening on {}", running.url());

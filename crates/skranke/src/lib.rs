@@ -7,7 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod i18n;
+pub mod loadtest;
 pub mod mail;
 pub mod server;
 pub mod store;
-pub mod loadtest;

@@ -27,7 +27,12 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 
 /// One organisation, one centre open 08:00–16:00 on weekdays, `services` services (20 min + 5
 /// buffer, capacity 4, horizon 60 days) and `staff` staff, each qualified for every service.
-pub async fn seed_centre(store: &impl Store, services: usize, staff: usize, capacity: u16) -> Result<LargeCentre, StoreError> {
+pub async fn seed_centre(
+    store: &impl Store,
+    services: usize,
+    staff: usize,
+    capacity: u16,
+) -> Result<LargeCentre, StoreError> {
     let org = Organisation {
         id: OrganisationId::from_random_bytes(random_bytes()),
         name: "Belastning Kommune".into(),

@@ -78,7 +78,12 @@ impl App {
     }
 
     /// Free slots of `service` between the local dates `from` and `to`, inclusive.
-    pub async fn availability(&self, service_id: ServiceId, from: Date, to: Date) -> Result<Arc<Availability>, AppError> {
+    pub async fn availability(
+        &self,
+        service_id: ServiceId,
+        from: Date,
+        to: Date,
+    ) -> Result<Arc<Availability>, AppError> {
         let key = (service_id, from, to);
         let cache = &self.availability_cache;
         if !cache.enabled() {

@@ -341,7 +341,8 @@ async fn pick(s: &AppState, x: &Ctx, service: ServiceId) -> Result<SlotPicker, P
     days.dedup();
     let wanted = x.q.get("day").and_then(|d| d.parse::<Date>().ok());
     let selected = wanted.or_else(|| days.first().copied());
-    let slots = a.slots.iter().filter(|sl| Some(tz.to_datetime(sl.interval.start()).date()) == selected).cloned().collect();
+    let slots =
+        a.slots.iter().filter(|sl| Some(tz.to_datetime(sl.interval.start()).date()) == selected).cloned().collect();
     Ok(SlotPicker {
         tz,
         days_with_slots: days,
