@@ -173,4 +173,36 @@ mod tests {
         assert_eq!(EmailAddress::parse("x@EXAMPLE.DK").unwrap().as_str(), "x@example.dk");
         assert_eq!(EmailAddress::parse("jens@example.com").unwrap().masked(), "j***@example.com");
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn parsers_never_panic(s in "\\PC*|.*") {
+                let _ = PersonName::parse(&s);
+                let _ = PhoneNumber::parse(&s);
+                let _ = EmailAddress::parse(&s);
+            }
+
+            #[test]
+            fn accepted_names_are_clean_and_reparse_to_themselves(s in ".{0,250}") {
+                if let Ok(n) = PersonName::parse(&s) {
+                    prop_assert!(!n.as_str().chars().any(char::is_control));
+                    prop_assert!(n.as_str().chars().count() <= PersonName::MAX_CHARS);
+                    prop_assert_eq!(PersonName::parse(n.as_str()).unwrap(), n);
+                }
+            }
+
+            #[test]
+            fn accepted_emails_reparse_to_themselves(
+                local in "[a-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}(\\.[a-z0-9-]{1,10}){0,2}",
+                domain in "[a-z0-9]{1,10}(-[a-z0-9]{1,5})?\\.[a-z]{2,6}",
+            ) {
+                let e = EmailAddress::parse(&format!("{local}@{domain}")).unwrap();
+                prop_assert_eq!(EmailAddress::parse(e.as_str()).unwrap(), e);
+            }
+        }
+    }
 }
