@@ -229,8 +229,19 @@ macro_rules! shared_store_impl {
 
         impl Store for $store {
             async fn migrate(&self) -> StoreResult<()> {
-                self.migrator().run(&self.pool).await?;
-                Ok(())
+                let mut conn = self.pool.acquire().await?;
+                // `run_direct` is `run` on a connection we keep (`run(&mut *conn)` is not `Send` here).
+                match self.migrator().run_direct(None, &mut *conn, false).await {
+                    Ok(()) => Ok(()),
+                    Err(e) => {
+                        // A refused or failed run returns without releasing the migration lock,
+                        // which PostgreSQL holds per session (pg_advisory_lock). Close this
+                        // connection so the lock goes with it; back in the pool it would make every
+                        // later `migrate()` on another connection wait forever.
+                        conn.close().await.ok();
+                        Err(e.into())
+                    }
+                }
             }
 
             async fn ping(&self) -> StoreResult<()> {
@@ -665,7 +676,17 @@ macro_rules! shared_store_impl {
                 now: Timestamp,
             ) -> StoreResult<Appointment> {
                 let mut tx = self.begin_write().await?;
-                let current = load_appointment(&mut tx, id).await?;
+                // Lock the appointment row before touching its claims (an UPDATE locks on both
+                // databases; SQLite has no FOR UPDATE). Without it, on PostgreSQL a concurrent
+                // cancel or second move interleaves with this one: they deadlock on each other's
+                // claim rows, or this move re-claims seats and cells for a booking that was just
+                // cancelled (or moved elsewhere), leaking claims that block the slot for good.
+                let current = sqlx::query("UPDATE appointments SET updated_at = updated_at WHERE id = $1 RETURNING *")
+                    .bind(id.as_uuid())
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)
+                    .and_then(|row| appointment_from_row(&row))?;
                 if current.status_at(now) != AppointmentStatus::Confirmed {
                     return Err(StoreError::Conflict);
                 }
