@@ -1,4 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! All integration tests in one binary (one link on a 2-core machine).
+//!
+//! `store_conformance` and `concurrency` run every test on SQLite and on PostgreSQL (see
+//! `support` for how the databases are made and the `both!` macro); `api` and `crash` drive a
+//! real server. Further HTTP-level test modules are added here as `mod …;` too.
 
 mod api;
+mod concurrency;
+mod crash;
+mod store_conformance;
+mod support;

@@ -68,9 +68,12 @@ pub(crate) use both;
 // Fresh databases
 // ---------------------------------------------------------------------------------------------
 
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// Without `sslmode=disable` every new connection first tries TLS against the local server, which
+/// costs ~90 ms per connection in a debug build; the tests are about storage, not transport.
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable";
 
-/// A migrated SQLite store in a file of its own.
+/// A migrated SQLite store in a file of its own (left behind; the runners clean up theirs).
+#[allow(dead_code)] // for test modules that need a store outside `both!`
 pub async fn sqlite_store() -> SqliteStore {
     fresh_sqlite().await.0
 }
@@ -116,7 +119,8 @@ async fn pg_admin() -> sqlx::PgConnection {
 }
 
 /// A migrated PostgreSQL store on a database of its own (`skranke_test_<random>`), so tests run in
-/// parallel without seeing each other's rows.
+/// parallel without seeing each other's rows. The database is left behind; the runners drop theirs.
+#[allow(dead_code)] // for test modules that need a store outside `both!`
 pub async fn pg_store() -> PgStore {
     fresh_pg().await.0
 }
@@ -344,7 +348,9 @@ pub fn tue(h: i8, min: i8) -> Timestamp {
 pub fn day_window(day: Date) -> Interval {
     let tz = cph();
     let start = tz.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).expect("midnight");
-    let end = tz.to_timestamp(day.tomorrow().expect("tomorrow").to_datetime(jiff::civil::Time::midnight())).expect("midnight");
+    let end = tz
+        .to_timestamp(day.tomorrow().expect("tomorrow").to_datetime(jiff::civil::Time::midnight()))
+        .expect("midnight");
     Interval::new(start, end).expect("window")
 }
 
@@ -364,6 +370,7 @@ pub fn default_rules(capacity: u16) -> ServiceRules {
 /// An organisation (Europe/Copenhagen), a centre open Mon–Fri 09:00–15:00, a queue, one service
 /// and staff qualified for it working 08:00–16:00 on weekdays.
 #[derive(Clone, Debug)]
+#[allow(dead_code)] // not every test needs every record
 pub struct Fixture {
     pub org: Organisation,
     pub centre: Centre,
@@ -416,7 +423,13 @@ pub async fn seed_centre<S: Store>(store: &S) -> (Organisation, Centre, Queue) {
     (org, centre, queue)
 }
 
-pub fn make_service(centre: &Centre, queue: &Queue, name: &str, rules: ServiceRules, sensitivity: Sensitivity) -> Service {
+pub fn make_service(
+    centre: &Centre,
+    queue: &Queue,
+    name: &str,
+    rules: ServiceRules,
+    sensitivity: Sensitivity,
+) -> Service {
     Service {
         id: ServiceId::from_uuid(Uuid::new_v4()),
         centre_id: centre.id,
@@ -449,7 +462,12 @@ pub async fn input<S: Store>(store: &S, service: ServiceId, day: Date, now: Time
 }
 
 /// `check_start` over a fresh `availability_input` of the start's local day.
-pub async fn slot_at<S: Store>(store: &S, service: ServiceId, start: Timestamp, now: Timestamp) -> Result<Slot, SlotError> {
+pub async fn slot_at<S: Store>(
+    store: &S,
+    service: ServiceId,
+    start: Timestamp,
+    now: Timestamp,
+) -> Result<Slot, SlotError> {
     let day = cph().to_datetime(start).date();
     check_start(&input(store, service, day, now).await, now, start)
 }
