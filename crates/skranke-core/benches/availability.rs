@@ -85,6 +85,16 @@ fn bench(c: &mut Criterion) {
     let last = first.checked_add(jiff::Span::new().days(29)).unwrap();
     let n = free_slots(&inp, now, first, last).len();
     eprintln!("slots offered: {n}");
+    // Criterion reports means; the target is a p99, so time single runs too.
+    let mut times: Vec<std::time::Duration> = (0..2_000)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            black_box(free_slots(black_box(&inp), now, first, last));
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    eprintln!("single runs: p50 {:?}, p99 {:?}, max {:?}", times[1_000], times[1_980], times[1_999]);
     c.bench_function("availability_30_days_40_staff_2000_bookings", |b| {
         b.iter(|| black_box(free_slots(black_box(&inp), now, first, last)))
     });
