@@ -44,9 +44,10 @@ struct ServeArgs {
 
 #[derive(Args)]
 struct DemoArgs {
+    /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
-    /// Database URL (default: a fresh sqlite://skranke-demo.db).
+    /// Database URL; the SQLite file is recreated at each start unless --keep.
     #[arg(long, default_value = "sqlite://skranke-demo.db")]
     database: String,
     /// Keep the existing demo database instead of starting fresh.
@@ -56,6 +57,7 @@ struct DemoArgs {
 
 #[derive(Args)]
 struct DbArgs {
+    /// Database URL: sqlite://path or postgres://…
     #[arg(long)]
     database: Option<String>,
 }

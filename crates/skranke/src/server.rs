@@ -1,6 +1,8 @@
 //! Starting the server: bind, migrate, spawn the outbox worker, serve until shutdown.
 
 use std::net::SocketAddr;
+
+use anyhow::Context as _;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -57,7 +59,7 @@ pub async fn start(
     worker: WorkerSettings,
 ) -> anyhow::Result<Running> {
     store.migrate().await?;
-    let listener = TcpListener::bind(listen).await?;
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen:?}"))?;
     let addr = listener.local_addr()?;
     if settings.public_url.is_empty() {
         settings.public_url = format!("http://{addr}");
