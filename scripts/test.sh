@@ -35,6 +35,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "Unit, property and integration tests (SQLite and PostgreSQL)"
 cargo nextest run --workspace --locked --no-fail-fast
+# nextest does not run documentation examples; they are tests too.
+cargo test --workspace --locked --doc
 
 if [[ "${SKIP_BROWSER:-0}" != "1" ]]; then
   step "Browser tests (Debian chromium + playwright-core + axe-core)"
