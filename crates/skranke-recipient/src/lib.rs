@@ -4,8 +4,12 @@
 //! them. Modules:
 //! - `address`: an e-mail address that cannot hold a value Skranke's policy refuses;
 //! - `domain`: registrable domains (Public Suffix List) and the own-domain rule;
+//! - `lookalike`: domains that resemble a protected one (typos, truncations, homoglyphs …);
+//! - `suggest`: "did you mean …?" for addresses citizens type;
 //! - `cpr`: CPR numbers in free text.
 
 pub mod address;
 pub mod cpr;
 pub mod domain;
+pub mod lookalike;
+pub mod suggest;

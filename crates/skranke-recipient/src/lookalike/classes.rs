@@ -1,0 +1,418 @@
+//! The detectors, one per [`Class`], tried from the most to the least specific.
+
+use super::Class;
+use super::distance::{self, Edit};
+use super::index::{self, Index, edit_budget};
+use super::text::{self, Name, Parts};
+
+/// What a detector found: the class and the protected entry it points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub(crate) class: Class,
+    pub(crate) entry: u32,
+}
+
+/// Words that turn a municipality's or service's label into an official-looking compound
+/// (`fredericiakommune`, `mitskat`, `fredericia-borgerservice`). Deliberately no trades or place
+/// words: `bageriet-aalborg.dk` is a bakery, not an impersonation.
+const AFFIXES: &[&str] = &[
+    "kommune",
+    "kommunen",
+    "kommunes",
+    "komm",
+    "kom",
+    "borger",
+    "borgere",
+    "borgerservice",
+    "service",
+    "services",
+    "mail",
+    "email",
+    "webmail",
+    "post",
+    "postkasse",
+    "www",
+    "web",
+    "info",
+    "kontakt",
+    "login",
+    "logon",
+    "secure",
+    "sikker",
+    "sikkerhed",
+    "verify",
+    "verificer",
+    "mit",
+    "min",
+    "mine",
+    "my",
+    "net",
+    "online",
+    "dk",
+    "danmark",
+    "denmark",
+    "official",
+    "support",
+    "hjaelp",
+    "help",
+    "portal",
+    "selvbetjening",
+    "raadhus",
+    "radhus",
+    "rådhus",
+    "jobcenter",
+    "intra",
+    "intranet",
+    "sso",
+    "auth",
+    "konto",
+    "account",
+    "booking",
+    "tidsbestilling",
+    "digital",
+    "gov",
+    "admin",
+    "forvaltning",
+    "region",
+    "regionen",
+    "staten",
+    "stat",
+];
+
+/// Labels too generic to warn about when they appear as a subdomain (`mail.example.com`).
+const GENERIC_SUBDOMAINS: &[&str] =
+    &["email", "mail", "post", "webmail", "online", "live", "outlook", "privat", "web", "tele", "sol", "borger"];
+
+fn is_affix(word: &str) -> bool {
+    AFFIXES.contains(&word)
+}
+
+/// Whether a typed public suffix is a typo of the protected one: missing, or one edit away and
+/// either not a real suffix (`dl`, `dkk`) or a neighbouring key / swapped pair (`sk`, `kd`).
+pub(crate) fn tld_typo(typed: &str, meant: &str) -> bool {
+    if typed.is_empty() {
+        return true;
+    }
+    if typed == meant {
+        return false;
+    }
+    let (t, m): (Vec<char>, Vec<char>) = (typed.chars().collect(), meant.chars().collect());
+    if distance::osa_within(&t, &m, 1).is_none() {
+        return false;
+    }
+    !text::is_known_suffix(typed) || distance::single_edit(&t, &m) != Edit::Other
+}
+
+fn compatible(typed: &str, meant: &str) -> bool {
+    typed == meant || tld_typo(typed, meant)
+}
+
+/// The entry of a label that best matches the typed suffix: the same suffix, else a suffix the
+/// typed one is a typo of, else the label's best entry.
+fn entry_for(index: &Index, label_id: u32, suffix: &str) -> Option<u32> {
+    let label = index.label(label_id)?;
+    let suffix_of = |id: &&u32| index.entry(**id).map_or("", |e| e.suffix.as_str());
+    label
+        .entries
+        .iter()
+        .find(|id| suffix_of(id) == suffix)
+        .or_else(|| label.entries.iter().find(|id| tld_typo(suffix, suffix_of(id))))
+        .or_else(|| label.entries.first())
+        .copied()
+}
+
+/// An entry of the label whose suffix the typed suffix is compatible with.
+fn compatible_entry(index: &Index, label_id: u32, suffix: &str) -> Option<u32> {
+    let entry = entry_for(index, label_id, suffix)?;
+    index.entry(entry).filter(|e| compatible(suffix, &e.suffix)).map(|_| entry)
+}
+
+fn hit(class: Class, entry: Option<u32>) -> Option<Hit> {
+    entry.map(|entry| Hit { class, entry })
+}
+
+/// Runs every detector on a name that is not known.
+pub(crate) fn detect(index: &Index, name: &Name, parts: &Parts<'_>) -> Option<Hit> {
+    if let Some(found) = embedded_domain(index, name) {
+        return Some(found);
+    }
+    registrable(index, parts).or_else(|| subdomain_label(index, parts))
+}
+
+/// `fredericia.dk.evil.com`, `fredericia.dk.dk`: a whole protected domain inside a longer name.
+fn embedded_domain(index: &Index, name: &Name) -> Option<Hit> {
+    let ascii = name.ascii.as_str();
+    if ascii.bytes().filter(|&b| b == b'.').count() < 2 {
+        return None;
+    }
+    let starts: Vec<usize> = std::iter::once(0).chain(ascii.match_indices('.').map(|(dot, _)| dot + 1)).collect();
+    if starts.len() < 3 {
+        return None;
+    }
+    for (i, &start) in starts.iter().enumerate() {
+        // A protected domain ending before the last label: the registrable is something else.
+        for &next in starts.iter().skip(i + 2) {
+            let candidate = ascii.get(start..next - 1)?;
+            if let Some(&entry) = index.by_domain.get(candidate) {
+                return hit(Class::ExtraLabel, Some(entry));
+            }
+        }
+    }
+    None
+}
+
+/// `fredericia.evil.com`: a protected label as a subdomain of something else.
+fn subdomain_label(index: &Index, parts: &Parts<'_>) -> Option<Hit> {
+    parts.subdomain.split('.').filter(|l| !GENERIC_SUBDOMAINS.contains(l)).find_map(|sub| {
+        let label_id = *index.by_label.get(sub)?;
+        let label = index.label(label_id)?;
+        (label.chars.len() >= label.origin.min_affix_label().max(4))
+            .then(|| hit(Class::ExtraLabel, label.entries.first().copied()))
+            .flatten()
+    })
+}
+
+fn registrable(index: &Index, parts: &Parts<'_>) -> Option<Hit> {
+    let label = parts.label;
+    let suffix = parts.suffix;
+    let exact = index.by_label.get(label).copied();
+    if let Some(found) = exact.and_then(|label_id| tld_change(index, label_id, suffix)) {
+        return Some(found);
+    }
+    hyphenation(index, label, suffix)
+        .or_else(|| {
+            lookup_class(index, Class::NameVariant, index.by_fold.get(text::fold(label).as_ref()), label, suffix)
+        })
+        .or_else(|| {
+            lookup_class(index, Class::Homoglyph, index.by_skeleton.get(text::skeleton(label).as_ref()), label, suffix)
+        })
+        .or_else(|| hit(Class::MissingDot, index.by_dotless.get(label).copied()))
+        .or_else(|| compound(index, label, suffix))
+        .or_else(|| truncation(index, label, suffix))
+        .or_else(|| edit(index, label, suffix))
+        .or_else(|| abbreviation(index, label, suffix))
+}
+
+/// The label is protected, the suffix is not: `fredericia.com` (swap) or `fredericia.dl` (typo).
+/// A typo counts for every label (`kk.dl` cannot be a real domain); a swap only for labels long
+/// enough not to be everyday words ([`Origin::min_affix_label`](super::index::Origin)).
+fn tld_change(index: &Index, label_id: u32, suffix: &str) -> Option<Hit> {
+    let label = index.label(label_id)?;
+    let entry = entry_for(index, label_id, suffix)?;
+    let meant = index.entry(entry)?;
+    if tld_typo(suffix, &meant.suffix) {
+        return hit(Class::TldTypo, Some(entry));
+    }
+    (label.chars.len() >= label.origin.min_affix_label()).then(|| hit(Class::TldSwap, Some(entry))).flatten()
+}
+
+fn lookup_class(index: &Index, class: Class, found: Option<&u32>, label: &str, suffix: &str) -> Option<Hit> {
+    let &label_id = found?;
+    let protected = index.label(label_id)?;
+    (protected.text != label).then(|| hit(class, entry_for(index, label_id, suffix))).flatten()
+}
+
+/// A label, or a municipality's name, that an affix-stripped core stands for.
+fn resolve_core(index: &Index, core: &str) -> Option<u32> {
+    let long_enough = |&id: &u32| index.label(id).is_some_and(|l| l.chars.len() >= l.origin.min_affix_label());
+    let by_fold = |c: &str| index.by_fold.get(text::fold(c).as_ref()).copied();
+    index
+        .by_label
+        .get(core)
+        .copied()
+        .or_else(|| index.by_nohyphen.get(core).copied())
+        .or_else(|| by_fold(core))
+        .or_else(|| core.strip_suffix('s').filter(|c| c.len() >= 3).and_then(by_fold))
+        .filter(long_enough)
+}
+
+/// `frederi-cia.dk`, `ikastbrande.dk`, `fredericia-kommune.dk`, `mail-fredericia.dk`.
+fn hyphenation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
+    if let Some(&label_id) = index.by_nohyphen.get(label) {
+        return hit(Class::Hyphenation, entry_for(index, label_id, suffix));
+    }
+    if !label.contains('-') {
+        return None;
+    }
+    let joined = label.replace('-', "");
+    if let Some(&label_id) = index.by_label.get(&joined) {
+        return hit(Class::Hyphenation, entry_for(index, label_id, suffix));
+    }
+    let pieces: Vec<&str> = label.split('-').collect();
+    for i in 0..pieces.len() {
+        for j in i + 1..=pieces.len() {
+            if (i, j) == (0, pieces.len()) {
+                continue;
+            }
+            let rest_affixes = pieces[..i].iter().chain(&pieces[j..]).all(|p| p.is_empty() || is_affix(p));
+            if !rest_affixes {
+                continue;
+            }
+            let core = pieces[i..j].join("-");
+            if let Some(label_id) = resolve_core(index, &core).or_else(|| compound_core(index, &core)) {
+                return hit(Class::Hyphenation, entry_for(index, label_id, suffix));
+            }
+        }
+    }
+    None
+}
+
+/// The label without `affix` at its start and at its end (where it is there), compared byte by
+/// byte first so most affixes are rejected without a `memcmp`.
+fn strip_affix<'a>(label: &'a str, affix: &str) -> [Option<&'a str>; 2] {
+    let (l, a) = (label.as_bytes(), affix.as_bytes());
+    let (Some(&lf), Some(&ll), Some(&af), Some(&al)) = (l.first(), l.last(), a.first(), a.last()) else {
+        return [None, None];
+    };
+    [if lf == af { label.strip_prefix(affix) } else { None }, if ll == al { label.strip_suffix(affix) } else { None }]
+}
+
+/// The label with one affix removed from either end, if the rest resolves.
+fn compound_core(index: &Index, label: &str) -> Option<u32> {
+    AFFIXES.iter().find_map(|affix| {
+        if label.len() < affix.len() + 3 {
+            return None;
+        }
+        let cores = strip_affix(label, affix);
+        cores.into_iter().flatten().find_map(|core| resolve_core(index, core))
+    })
+}
+
+/// `fredericiakommune.dk`, `kommunefredericia.dk`, `minfredericiakommune.dk`.
+fn compound(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
+    let found = compound_core(index, label).or_else(|| {
+        AFFIXES.iter().find_map(|affix| {
+            let cores = strip_affix(label, affix);
+            cores.into_iter().flatten().filter(|core| core.len() >= 6).find_map(|core| compound_core(index, core))
+        })
+    })?;
+    hit(Class::Compound, entry_for(index, found, suffix))
+}
+
+/// `fred.dk`: a proper prefix of at least 3 characters, under the same (or a mistyped) suffix.
+fn truncation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
+    if label.chars().count() < 3 {
+        return None;
+    }
+    let candidates = index.longer_with_prefix(label);
+    candidates.iter().find_map(|&id| hit(Class::Truncation, compatible_entry(index, id, suffix)))
+}
+
+/// Damerau distance within the budget of the protected label's length.
+fn edit(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
+    let typed: Vec<char> = label.chars().collect();
+    if typed.len() > index.longest_label + 2 {
+        return None;
+    }
+    let depth = match typed.len() {
+        0..=2 => return None,
+        3..=5 => 1,
+        _ => 2,
+    };
+    let mut candidates: Vec<u32> = Vec::new();
+    distance::deletion_hashes(&typed, depth, |hash| {
+        index.deletions.get(hash, |id| {
+            if !candidates.contains(&id) {
+                candidates.push(id);
+            }
+        });
+    });
+    let mut best: Option<(usize, super::index::Origin, u32, u32)> = None;
+    for id in candidates {
+        let Some(protected) = index.label(id) else { continue };
+        let Some(d) = distance::osa_within(&typed, &protected.chars, edit_budget(protected.chars.len())) else {
+            continue;
+        };
+        let entry =
+            if protected.chars.len() <= 5 { compatible_entry(index, id, suffix) } else { entry_for(index, id, suffix) };
+        let Some(entry) = entry else { continue };
+        // Two letters added at one end is a compound (`silkeborgel`), not a typo.
+        let glued = d == 2
+            && typed.len() == protected.chars.len() + 2
+            && (typed.starts_with(&protected.chars) || typed.ends_with(&protected.chars));
+        if glued {
+            continue;
+        }
+        let key = (d, protected.origin, id, entry);
+        if d > 0 && best.is_none_or(|b| (key.0, key.1, key.2) < (b.0, b.1, b.2)) {
+            best = Some(key);
+        }
+    }
+    let (d, _, id, entry) = best?;
+    let class = if d == 1 {
+        match index.label(id).map(|p| distance::single_edit(&typed, &p.chars)) {
+            Some(Edit::Transposition) => Class::Transposition,
+            Some(Edit::Keyboard) => Class::KeyboardNeighbour,
+            _ => Class::EditDistance,
+        }
+    } else {
+        Class::EditDistance
+    };
+    hit(class, Some(entry))
+}
+
+/// An abbreviation keeps at most 60 % of the label (`fredc` of `fredericia`, not `sten` of
+/// `stevns`).
+fn short_enough(abbreviation: usize, label: usize) -> bool {
+    abbreviation * 5 <= label * 3
+}
+
+fn is_consonant(c: char) -> bool {
+    c.is_ascii_lowercase() && !matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+}
+
+/// `fhavn.dk` (first letter(s) + the label's ending of 4–6 letters), `fredc.dk` (a prefix of at
+/// least 3 letters + one or two consonants found further on), and the customary abbreviations of
+/// [`known::ABBREVIATIONS`](super::known::ABBREVIATIONS) (`frb.dk`, `kbh.dk`). At least 3
+/// characters and at most 60 % of the label; tuned on short Danish words (`mad`, `bog`, `vig`,
+/// `holm` are not abbreviations of Mariagerfjord, Borger, Viborg, Hørsholm).
+fn abbreviation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
+    if let Some(&id) = index.by_abbreviation.get(label) {
+        return hit(Class::Abbreviation, compatible_entry(index, id, suffix));
+    }
+    let n = label.len();
+    if !(3..=8).contains(&n) || !label.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    let chars: Vec<char> = label.chars().collect();
+    let first = *chars.first()?;
+    for split in 1..n.saturating_sub(2) {
+        let (head, tail) = (label.get(..split)?, label.get(split..)?);
+        if !index::ABBREVIATION_TAIL.contains(&tail.len()) {
+            continue;
+        }
+        let mut found = None;
+        index.by_first_suffix.get(index::first_suffix_key(first, &chars[split..]), |id| {
+            let fits = index.label(id).is_some_and(|p| {
+                short_enough(n, p.text.len())
+                    && p.text.starts_with(head)
+                    && p.text.ends_with(tail)
+                    && p.text.len() - tail.len() > split
+            });
+            if fits && found.is_none() {
+                found = compatible_entry(index, id, suffix);
+            }
+        });
+        if found.is_some() {
+            return hit(Class::Abbreviation, found);
+        }
+    }
+    for cut in [n - 1, n.saturating_sub(2)] {
+        let (head, tail) = (label.get(..cut)?, label.get(cut..)?);
+        if head.len() < 3 || !tail.chars().all(is_consonant) {
+            continue;
+        }
+        for id in index.longer_with_prefix(head) {
+            let Some(p) = index.label(id) else { continue };
+            if !short_enough(n, p.text.len()) {
+                continue;
+            }
+            let mut rest = p.text.get(cut + 1..).unwrap_or("").chars();
+            let subsequence = tail.chars().all(|c| rest.any(|r| r == c));
+            if subsequence && let Some(entry) = compatible_entry(index, id, suffix) {
+                return hit(Class::Abbreviation, Some(entry));
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,191 @@
+//! Edit distance (optimal string alignment, the usual "Damerau" of typo checkers), the Danish
+//! keyboard, and the hashed deletion neighbourhoods the index uses to find candidates quickly.
+
+/// Longest label (in characters) the edit-distance machinery looks at; DNS labels are at most 63
+/// octets, so every real label fits.
+pub(crate) const MAX_LABEL: usize = 63;
+
+/// Damerau (optimal string alignment) distance between `a` and `b`, or `None` when it exceeds
+/// `limit`.
+pub(crate) fn osa_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit || a.len() > MAX_LABEL || b.len() > MAX_LABEL {
+        return None;
+    }
+    let width = b.len() + 1;
+    // Three rolling rows: two back (for transpositions), previous and current.
+    let mut back = [0usize; MAX_LABEL + 1];
+    let mut prev = [0usize; MAX_LABEL + 1];
+    let mut cur = [0usize; MAX_LABEL + 1];
+    for (j, cell) in prev.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = i;
+        for j in 1..width {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(back[j - 2] + 1);
+            }
+            cur[j] = best;
+            row_min = row_min.min(best);
+        }
+        if row_min > limit {
+            return None;
+        }
+        back = prev;
+        prev = cur;
+    }
+    let distance = prev[b.len()];
+    (distance <= limit).then_some(distance)
+}
+
+/// What a single edit between two labels was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Edit {
+    /// Two adjacent letters swapped.
+    Transposition,
+    /// One letter replaced by a key next to it on a Danish keyboard, or a neighbouring key struck
+    /// along with the intended one.
+    Keyboard,
+    /// Any other single edit, or more than one.
+    Other,
+}
+
+/// Classifies the difference between a typed label and the protected one it is one edit from.
+pub(crate) fn single_edit(typed: &[char], meant: &[char]) -> Edit {
+    let prefix = typed.iter().zip(meant).take_while(|(a, b)| a == b).count();
+    if typed.len() == meant.len() {
+        let rest_equal = |from: usize| typed.get(from..) == meant.get(from..);
+        if rest_equal(prefix + 1) {
+            if let (Some(&t), Some(&m)) = (typed.get(prefix), meant.get(prefix))
+                && keyboard_neighbours(t, m)
+            {
+                return Edit::Keyboard;
+            }
+            return Edit::Other;
+        }
+        let swapped = typed.get(prefix) == meant.get(prefix + 1) && typed.get(prefix + 1) == meant.get(prefix);
+        if swapped && rest_equal(prefix + 2) {
+            return Edit::Transposition;
+        }
+        return Edit::Other;
+    }
+    if typed.len() == meant.len() + 1 && typed.get(prefix + 1..) == meant.get(prefix..) {
+        // One extra key: a fat finger if it neighbours the key before or after it.
+        if let Some(&extra) = typed.get(prefix) {
+            let before = prefix.checked_sub(1).and_then(|i| typed.get(i)).copied();
+            let after = typed.get(prefix + 1).copied();
+            if [before, after].into_iter().flatten().any(|c| keyboard_neighbours(extra, c)) {
+                return Edit::Keyboard;
+            }
+        }
+    }
+    Edit::Other
+}
+
+/// Rows of a Danish keyboard (letters and digits), each row offset half a key from the one above.
+const ROWS: [&str; 4] = ["1234567890+", "qwertyuiopå", "asdfghjklæø", "zxcvbnm,.-"];
+
+fn key_position(c: char) -> Option<(usize, usize)> {
+    ROWS.iter().enumerate().find_map(|(row, keys)| keys.chars().position(|k| k == c).map(|column| (row, column)))
+}
+
+/// Whether two keys touch on a Danish keyboard (same row side by side, or diagonally adjacent).
+pub(crate) fn keyboard_neighbours(a: char, b: char) -> bool {
+    let (Some((ra, ca)), Some((rb, cb))) = (key_position(a), key_position(b)) else {
+        return false;
+    };
+    if a == b {
+        return false;
+    }
+    match rb as isize - ra as isize {
+        0 => ca.abs_diff(cb) == 1,
+        // The row below sits half a key to the right: its keys under (ca-1, ca) touch.
+        1 => cb == ca || cb + 1 == ca,
+        -1 => ca == cb || ca + 1 == cb,
+        _ => false,
+    }
+}
+
+const BASE: u64 = 0x0000_0100_0000_01b3;
+
+/// One multiply, then the well-mixed upper half rotated down to where the table takes its slot.
+#[inline]
+fn mix(x: u64) -> u64 {
+    x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(32)
+}
+
+/// Calls `emit` with a hash of every string made by deleting at most `depth` (0, 1 or 2)
+/// characters from `chars`. Two labels within edit distance `k` share at least one such hash when
+/// both sides use depth `k` (a substitution or a transposition is one deletion on each side).
+pub(crate) fn deletion_hashes(chars: &[char], depth: usize, mut emit: impl FnMut(u64)) {
+    let n = chars.len();
+    if n > MAX_LABEL {
+        return;
+    }
+    let mut pre = [0u64; MAX_LABEL + 1];
+    let mut pow = [1u64; MAX_LABEL + 1];
+    for (i, &c) in chars.iter().enumerate() {
+        pre[i + 1] = pre[i].wrapping_mul(BASE).wrapping_add(u64::from(c) + 1);
+        pow[i + 1] = pow[i].wrapping_mul(BASE);
+    }
+    let sub = |a: usize, b: usize| pre[b].wrapping_sub(pre[a].wrapping_mul(pow[b - a]));
+    let finish = |h: u64, len: usize| mix(h ^ ((len as u64) << 57));
+    emit(finish(pre[n], n));
+    if depth >= 1 && n >= 1 {
+        for i in 0..n {
+            let h = sub(0, i).wrapping_mul(pow[n - i - 1]).wrapping_add(sub(i + 1, n));
+            emit(finish(h, n - 1));
+        }
+    }
+    if depth >= 2 && n >= 2 {
+        for i in 0..n {
+            for j in i + 1..n {
+                let left = sub(0, i).wrapping_mul(pow[j - i - 1]).wrapping_add(sub(i + 1, j));
+                let h = left.wrapping_mul(pow[n - j - 1]).wrapping_add(sub(j + 1, n));
+                emit(finish(h, n - 2));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[test]
+    fn osa_distance() {
+        assert_eq!(osa_within(&chars("fredericia"), &chars("fredericia"), 2), Some(0));
+        assert_eq!(osa_within(&chars("fredreicia"), &chars("fredericia"), 2), Some(1));
+        assert_eq!(osa_within(&chars("fredrcia"), &chars("fredericia"), 2), Some(2));
+        assert_eq!(osa_within(&chars("fred"), &chars("fredericia"), 2), None);
+        assert_eq!(osa_within(&chars("vejen"), &chars("vejle"), 1), None);
+    }
+
+    #[test]
+    fn edits_are_classified() {
+        assert_eq!(single_edit(&chars("fredreicia"), &chars("fredericia")), Edit::Transposition);
+        assert_eq!(single_edit(&chars("fredwricia"), &chars("fredericia")), Edit::Keyboard);
+        assert_eq!(single_edit(&chars("fredericias"), &chars("fredericia")), Edit::Keyboard);
+        assert_eq!(single_edit(&chars("fredxricia"), &chars("fredericia")), Edit::Other);
+        assert!(keyboard_neighbours('l', 'æ') && keyboard_neighbours('ø', 'æ') && keyboard_neighbours('p', 'å'));
+        assert!(keyboard_neighbours('k', 'm') && keyboard_neighbours('z', 'a') && !keyboard_neighbours('a', 'p'));
+    }
+
+    #[test]
+    fn deletion_neighbourhoods_meet() {
+        let mut a = Vec::new();
+        deletion_hashes(&chars("fredericia"), 2, |h| a.push(h));
+        for typo in ["fredrcia", "frederixia", "fredreicia", "fredericiaa", "fraderisia"] {
+            let mut hit = false;
+            deletion_hashes(&chars(typo), 2, |h| hit |= a.contains(&h));
+            assert!(hit, "{typo}");
+        }
+    }
+}

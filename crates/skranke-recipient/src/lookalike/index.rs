@@ -1,0 +1,303 @@
+//! The lookup structures behind [`ProtectedSet`](super::ProtectedSet), built once per set.
+//!
+//! Every structure answers one class with a hash lookup (or a handful), so a check costs about the
+//! same whether 300 or 10,000 domains are protected.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::distance::{self, MAX_LABEL};
+use super::text;
+
+/// A small, fast, non-cryptographic hasher (FxHash) for the index's short string keys. The keys
+/// come from the built-in lists and the organisation's configuration, not from attackers, so
+/// hash flooding is not a concern.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        for &byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+pub(crate) type FxSet<K> = HashSet<K, BuildHasherDefault<Fx>>;
+
+/// Where a protected domain comes from; also its priority when a typed domain resembles several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Origin {
+    /// The organisation's own domain ([`ProtectedSet::with_own`](super::ProtectedSet::with_own)).
+    Own,
+    /// Added by the caller ([`ProtectedSet::with_protected`](super::ProtectedSet::with_protected)).
+    Caller,
+    Municipality,
+    Region,
+    State,
+    Provider,
+}
+
+impl Origin {
+    /// Shortest label that TLD swaps, compounds and hyphenations are looked for around. Short
+    /// provider and state labels (`web`, `me`, `live`) are everyday words.
+    pub(crate) fn min_affix_label(self) -> usize {
+        match self {
+            Origin::Own | Origin::Caller | Origin::Municipality | Origin::Region => 3,
+            Origin::State => 4,
+            Origin::Provider => 5,
+        }
+    }
+}
+
+/// One protected registrable domain.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) domain: String,
+    pub(crate) suffix: String,
+    pub(crate) origin: Origin,
+}
+
+/// One distinct registrable label (Unicode form) and the protected domains that carry it.
+#[derive(Debug, Clone)]
+pub(crate) struct Label {
+    pub(crate) text: String,
+    pub(crate) chars: Vec<char>,
+    /// Entries with this label, best first.
+    pub(crate) entries: Vec<u32>,
+    /// The best origin among `entries`.
+    pub(crate) origin: Origin,
+}
+
+/// Edit-distance budget for a protected label of `len` characters: none below 4 (every short
+/// word is within one edit of `kk`, `rm` or `ltk`), 1 for 4–7, 2 from 8.
+pub(crate) fn edit_budget(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// Open-addressing multimap from 64-bit hashes to label ids, one `u64` per slot (upper half: the
+/// hash's upper 32 bits, never 0; lower half: the id). A lookup may return ids of other keys that
+/// share those 32 bits; every caller verifies what it gets.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MultiTable {
+    slots: Vec<u64>,
+    mask: usize,
+}
+
+impl MultiTable {
+    fn build(pairs: &[(u64, u32)]) -> Self {
+        let capacity = (pairs.len() * 2).max(16).next_power_of_two();
+        let mut slots = vec![0u64; capacity];
+        let mask = capacity - 1;
+        for &(key, value) in pairs {
+            let packed = (key & 0xffff_ffff_0000_0000 | 1 << 32) | u64::from(value);
+            let mut slot = (key as usize) & mask;
+            while slots[slot] != 0 && slots[slot] != packed {
+                slot = (slot + 1) & mask;
+            }
+            slots[slot] = packed;
+        }
+        MultiTable { slots, mask }
+    }
+
+    /// Calls `found` with every id stored under `key` (and rarely a few more).
+    #[inline]
+    pub(crate) fn get(&self, key: u64, mut found: impl FnMut(u32)) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let tag = key & 0xffff_ffff_0000_0000 | 1 << 32;
+        let mut slot = (key as usize) & self.mask;
+        loop {
+            let packed = self.slots[slot];
+            if packed == 0 {
+                return;
+            }
+            if packed & 0xffff_ffff_0000_0000 == tag {
+                found(packed as u32);
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+}
+
+/// Hash of an abbreviation key: a first character and an ending (`f` + `havn`).
+pub(crate) fn first_suffix_key(first: char, tail: &[char]) -> u64 {
+    let mut h = Fx::default();
+    h.write_u32(u32::from(first));
+    for &c in tail {
+        h.write_u32(u32::from(c));
+    }
+    let x = h.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    x ^ (x >> 29)
+}
+
+/// Endings of 4 to 6 characters are indexed for abbreviations (`havn`, `borg`; 3 letters let
+/// `holm.dk` through as an abbreviation of `horsholm`).
+pub(crate) const ABBREVIATION_TAIL: std::ops::RangeInclusive<usize> = 4..=6;
+
+/// All lookup structures.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Index {
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) labels: Vec<Label>,
+    /// Registrable domains of every protected and well-known organisation.
+    pub(crate) known: FxSet<String>,
+    /// Protected registrable domain → entry id.
+    pub(crate) by_domain: FxMap<String, u32>,
+    /// Label → label id.
+    pub(crate) by_label: FxMap<String, u32>,
+    /// Confusable skeleton of a label → label id.
+    pub(crate) by_skeleton: FxMap<String, u32>,
+    /// Danish fold of a label or of a municipality's name → label id.
+    pub(crate) by_fold: FxMap<String, u32>,
+    /// A protected domain with a dot dropped (`fredericiadk`, `wwwfredericia`) → entry id.
+    pub(crate) by_dotless: FxMap<String, u32>,
+    /// A hyphenated label without its hyphens (`ikastbrande`) → label id.
+    pub(crate) by_nohyphen: FxMap<String, u32>,
+    /// Label ids sorted by label text, for prefix ranges (truncations, abbreviations).
+    pub(crate) sorted: Vec<u32>,
+    /// First character + an ending of 3–6 characters, not touching the first two (`f` + `havn`)
+    /// → label ids.
+    pub(crate) by_first_suffix: MultiTable,
+    /// Deletion neighbourhoods ([`distance::deletion_hashes`]) → label ids.
+    pub(crate) deletions: MultiTable,
+    /// Length in characters of the longest label with an edit budget.
+    pub(crate) longest_label: usize,
+    /// Customary abbreviations (`frb`) → label id.
+    pub(crate) by_abbreviation: FxMap<String, u32>,
+}
+
+impl Index {
+    /// Builds the index. `entries` must be deduplicated and ordered best first; `names` are extra
+    /// names for entries, as `(entry id, name)`; `well_known` are registrable domains that are known
+    /// but not protected.
+    pub(crate) fn build(
+        entries: Vec<Entry>,
+        names: &[(u32, &str)],
+        abbreviations: &[(u32, &str)],
+        well_known: &[String],
+    ) -> Self {
+        let mut index = Index { entries, ..Index::default() };
+        let mut pairs: Vec<(u64, u32)> = Vec::new();
+        let mut abbreviation_pairs: Vec<(u64, u32)> = Vec::new();
+        for entry_id in 0..index.entries.len() {
+            let Some(entry) = index.entries.get(entry_id) else { continue };
+            let (domain, suffix, origin) = (entry.domain.clone(), entry.suffix.clone(), entry.origin);
+            let id = entry_id as u32;
+            index.known.insert(domain.clone());
+            index.by_domain.insert(domain.clone(), id);
+            let label_ascii = domain.split('.').next().unwrap_or(&domain).to_owned();
+            let label_text = if label_ascii.starts_with("xn--") {
+                idna::domain_to_unicode(&label_ascii).0
+            } else {
+                label_ascii.clone()
+            };
+            let dotless_suffix: String = suffix.split('.').collect();
+            index.by_dotless.entry(format!("{label_text}{dotless_suffix}")).or_insert(id);
+            if let Some(first) = suffix.split('.').next().filter(|first| *first != dotless_suffix) {
+                index.by_dotless.entry(format!("{label_text}{first}")).or_insert(id);
+            }
+            index.by_dotless.entry(format!("www{label_text}")).or_insert(id);
+            let label_id = match index.by_label.get(&label_text) {
+                Some(&existing) => {
+                    if let Some(label) = index.labels.get_mut(existing as usize) {
+                        label.entries.push(id);
+                    }
+                    continue;
+                }
+                None => index.labels.len() as u32,
+            };
+            let chars: Vec<char> = label_text.chars().collect();
+            index.by_label.insert(label_text.clone(), label_id);
+            index.by_skeleton.entry(text::skeleton(&label_text).into_owned()).or_insert(label_id);
+            index.by_fold.entry(text::fold(&label_text).into_owned()).or_insert(label_id);
+            if label_text.contains('-') {
+                index.by_nohyphen.entry(label_text.replace('-', "")).or_insert(label_id);
+            }
+            let n = chars.len();
+            if n <= MAX_LABEL {
+                if let Some(&first) = chars.first() {
+                    for start in 2..n.saturating_sub(2) {
+                        if ABBREVIATION_TAIL.contains(&(n - start)) {
+                            abbreviation_pairs.push((first_suffix_key(first, &chars[start..]), label_id));
+                        }
+                    }
+                }
+                distance::deletion_hashes(&chars, edit_budget(n), |hash| pairs.push((hash, label_id)));
+                index.longest_label = index.longest_label.max(n);
+            }
+            index.labels.push(Label { text: label_text, chars, entries: vec![id], origin });
+        }
+        let label_of = |index: &Index, entry_id: u32| {
+            index
+                .entries
+                .get(entry_id as usize)
+                .and_then(|entry| entry.domain.split('.').next())
+                .and_then(|label| index.by_label.get(label).copied())
+        };
+        for &(entry_id, name) in names {
+            if let Some(label_id) = label_of(&index, entry_id) {
+                index.by_fold.entry(text::fold(&name.to_lowercase()).into_owned()).or_insert(label_id);
+            }
+        }
+        for &(entry_id, abbreviation) in abbreviations {
+            if let Some(label_id) = label_of(&index, entry_id) {
+                index.by_abbreviation.entry(abbreviation.to_owned()).or_insert(label_id);
+            }
+        }
+        index.deletions = MultiTable::build(&pairs);
+        index.by_first_suffix = MultiTable::build(&abbreviation_pairs);
+        index.known.extend(well_known.iter().cloned());
+        let mut sorted: Vec<u32> = (0..index.labels.len() as u32).collect();
+        sorted.sort_by(|a, b| {
+            let text = |id: &u32| index.labels.get(*id as usize).map_or("", |l| l.text.as_str());
+            text(a).cmp(text(b))
+        });
+        index.sorted = sorted;
+        index
+    }
+
+    /// Ids of the labels that start with `prefix` and are longer than it, best first: own and
+    /// municipal before providers, then shorter.
+    pub(crate) fn longer_with_prefix(&self, prefix: &str) -> Vec<u32> {
+        let text = |id: &u32| self.labels.get(*id as usize).map_or("", |l| l.text.as_str());
+        let start = self.sorted.partition_point(|id| text(id) < prefix);
+        let mut found: Vec<u32> = self.sorted[start..]
+            .iter()
+            .take_while(|id| text(id).starts_with(prefix))
+            .filter(|id| text(id).len() > prefix.len())
+            .copied()
+            .collect();
+        found.sort_by_key(|id| self.labels.get(*id as usize).map(|l| (l.origin, l.chars.len())));
+        found
+    }
+
+    pub(crate) fn label(&self, id: u32) -> Option<&Label> {
+        self.labels.get(id as usize)
+    }
+
+    pub(crate) fn entry(&self, id: u32) -> Option<&Entry> {
+        self.entries.get(id as usize)
+    }
+}
