@@ -6,10 +6,12 @@
 //! - `domain`: registrable domains (Public Suffix List) and the own-domain rule;
 //! - `lookalike`: domains that resemble a protected one (typos, truncations, homoglyphs …);
 //! - `suggest`: "did you mean …?" for addresses citizens type;
-//! - `cpr`: CPR numbers in free text.
+//! - `cpr`: CPR numbers in free text;
+//! - `judge`: one verdict per typed address, for the CLI and the HTTP endpoint.
 
 pub mod address;
 pub mod cpr;
 pub mod domain;
+pub mod judge;
 pub mod lookalike;
 pub mod suggest;

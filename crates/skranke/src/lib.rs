@@ -1,6 +1,7 @@
 //! Skranke: the adapters around the pure core (`skranke-core`): storage, mail, HTTP and the CLI.
 //! ARCHITECTURE.md has the code map and the invariants.
 
+pub mod address_check;
 pub mod app;
 pub mod clock;
 pub mod config;

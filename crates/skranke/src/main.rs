@@ -30,6 +30,30 @@ enum Command {
     Demo(DemoArgs),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
+    /// Recipient checks on e-mail addresses.
+    #[command(subcommand)]
+    Address(AddressCommand),
+}
+
+#[derive(Subcommand)]
+enum AddressCommand {
+    /// Judge one address per line (stdin when no FILE): invalid, internal, lookalike or ok.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The organisation's own mail domain (repeatable); a subdomain is internal only when listed.
+    #[arg(long = "org-domain", value_name = "D")]
+    org_domain: Vec<String>,
+    /// Add a domain to the protected set beside the built-in lists (repeatable).
+    #[arg(long, value_name = "D")]
+    protect: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "tsv")]
+    format: skranke::address_check::Format,
+    /// Files with one address per line.
+    files: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -82,6 +106,10 @@ fn init_logging(filter: &str) {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // The address checker needs no configuration, database or logging.
+    if let Command::Address(AddressCommand::Check(args)) = &cli.command {
+        return address_check(args);
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -99,10 +127,47 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+fn address_check(args: &CheckArgs) -> std::process::ExitCode {
+    use std::io::{BufReader, Write};
+    let checker = match skranke_recipient::judge::Checker::new(&args.org_domain, &args.protect) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("skranke address check: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let result = if args.files.is_empty() {
+        skranke::address_check::check_lines(&checker, std::io::stdin().lock(), &mut out, args.format).map(|_| ())
+    } else {
+        args.files.iter().try_for_each(|path| {
+            let file = std::fs::File::open(path)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            skranke::address_check::check_lines(
+                &checker,
+                BufReader::with_capacity(1 << 16, file),
+                &mut out,
+                args.format,
+            )
+            .map(|_| ())
+        })
+    };
+    match result.and_then(|()| out.flush()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("skranke address check: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
 #[allow(clippy::print_stdout)] // The CLI's output is for people and for the test harness.
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match command {
+        Command::Address(_) => {}
         Command::Migrate(args) => {
             let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
             store.migrate().await?;

@@ -11,7 +11,8 @@ use skranke_core::booking::{AppointmentStatus, CodeOutcome, judge_code};
 use skranke_core::ids::{AppointmentId, MessageId, ServiceId};
 use skranke_core::reference::BookingReference;
 use skranke_core::secret::{ConfirmationCode, ManageToken};
-use skranke_core::text::{EmailAddress, PersonName, PhoneNumber};
+use skranke_core::text::{PersonName, PhoneNumber, TextError};
+use skranke_recipient::address::EmailAddress;
 
 use super::{App, AppError, random_bytes};
 use crate::i18n::Lang;
@@ -134,9 +135,11 @@ impl App {
     pub async fn book(&self, req: BookingRequest) -> Result<Booked, AppError> {
         let name = PersonName::parse(&req.name).map_err(|error| AppError::Invalid { field: "name", error })?;
         let email = not_empty(req.email)
-            .map(|e| EmailAddress::parse(&e))
+            .map(|e| EmailAddress::parse(e.trim()))
             .transpose()
-            .map_err(|error| AppError::Invalid { field: "email", error })?;
+            // The full address policy of the recipient-safety library (RS-12 syntax).
+            .map_err(|_| AppError::Invalid { field: "email", error: TextError::InvalidEmail })?
+            .map(|e| e.to_string());
         let phone = not_empty(req.phone)
             .map(|p| PhoneNumber::parse(&p))
             .transpose()
@@ -172,7 +175,7 @@ impl App {
                 slot: slot.interval,
                 occupied_until,
                 citizen_name: name.as_str().to_owned(),
-                citizen_email: email.as_ref().map(|e| e.as_str().to_owned()),
+                citizen_email: email.clone(),
                 citizen_phone: phone.as_ref().map(|p| p.as_str().to_owned()),
                 language: req.language,
                 hold_expires_at,
@@ -181,11 +184,9 @@ impl App {
                 created_at: now,
             };
             let messages = match (&email, &code) {
-                (Some(to), Some(code)) => vec![message(
-                    &appointment,
-                    to.as_str(),
-                    &MailPayload::BookingCode { code: code.expose().to_owned() },
-                )?],
+                (Some(to), Some(code)) => {
+                    vec![message(&appointment, to, &MailPayload::BookingCode { code: code.expose().to_owned() })?]
+                }
                 _ => Vec::new(),
             };
             let new = NewAppointment {

@@ -97,6 +97,26 @@ pub struct RescheduleDto {
     pub start: String,
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct AddressCheckDto {
+    pub address: String,
+    /// The organisation's own mail domains; a subdomain counts only when listed.
+    #[serde(default)]
+    pub org_domains: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AddressVerdictDto {
+    /// `invalid`, `internal`, `lookalike` or `ok`.
+    pub verdict: String,
+    /// For `lookalike`: the address on the domain it most likely meant; otherwise empty.
+    pub suggestion: String,
+    /// The failed rule, the class and resembled domain, the own domain, or `known <domain>`.
+    pub detail: String,
+    /// A sentence for people, in the request's language (empty for `ok` and `internal`).
+    pub message: String,
+}
+
 #[derive(Deserialize)]
 pub struct AvailabilityQuery {
     service: Option<String>,
@@ -144,6 +164,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/bookings/{id}/cancel", post(cancel_booking))
         .route("/api/v1/bookings/{id}/reschedule", post(reschedule_booking))
         .route("/api/v1/bookings/{id}/calendar.ics", get(booking_calendar))
+        .route("/api/v1/addresses/check", post(check_address))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -384,4 +405,56 @@ async fn booking_calendar(
     let id: AppointmentId = parse_id(&id, lang)?;
     let a = s.app.booking_for_holder(id, bearer(&headers)).await.map_err(err(lang))?;
     ics::response(&s, &a, lang.0).await.map_err(err(lang))
+}
+
+/// The checker without organisation domains, built once (the built-in protected set).
+fn default_checker() -> Option<&'static skranke_recipient::judge::Checker> {
+    static CHECKER: std::sync::OnceLock<Option<skranke_recipient::judge::Checker>> = std::sync::OnceLock::new();
+    CHECKER.get_or_init(|| skranke_recipient::judge::Checker::new(&[] as &[&str], &[]).ok()).as_ref()
+}
+
+/// Judges a typed address as `skranke address check` does.
+pub(crate) fn judge_address(
+    address: &str,
+    org_domains: &[String],
+    lang: crate::i18n::Lang,
+) -> Option<AddressVerdictDto> {
+    use skranke_recipient::judge::{Checker, Judgement};
+    let owned;
+    let checker = if org_domains.is_empty() {
+        default_checker()?
+    } else {
+        owned = Checker::new(org_domains, &[]).ok()?;
+        &owned
+    };
+    let j = checker.judge(address);
+    let message = match (&j, lang) {
+        (Judgement::Invalid { message_da, .. }, crate::i18n::Lang::Da) => (*message_da).to_owned(),
+        (Judgement::Invalid { message_en, .. }, crate::i18n::Lang::En) => (*message_en).to_owned(),
+        (Judgement::Lookalike { .. }, l) => {
+            crate::i18n::tf(l, "address.did_you_mean", &[("suggestion", j.suggestion())])
+        }
+        _ => String::new(),
+    };
+    Some(AddressVerdictDto {
+        verdict: j.verdict().to_owned(),
+        suggestion: j.suggestion().to_owned(),
+        detail: j.detail(),
+        message,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/addresses/check", request_body = AddressCheckDto,
+    responses((status = 200, body = AddressVerdictDto), (status = 422, body = ErrorBody)))]
+async fn check_address(
+    lang: ApiLang,
+    body: Result<Json<AddressCheckDto>, JsonRejection>,
+) -> ApiResult<Json<AddressVerdictDto>> {
+    let req = json_body(body, lang)?;
+    if req.address.len() > 1024 || req.org_domains.len() > 50 {
+        return Err(bad_request("too_long_input", lang.0));
+    }
+    judge_address(&req.address, &req.org_domains, lang.0)
+        .map(Json)
+        .ok_or_else(|| bad_request("invalid_org_domain", lang.0))
 }

@@ -106,6 +106,7 @@ pub fn routes() -> Router<AppState> {
         .route("/book/{centre}/{service}", get(slots))
         .route("/book/{centre}/{service}/slots", get(slot_fragment))
         .route("/book/{centre}/{service}/details", get(details).post(book))
+        .route("/book/check-email", axum::routing::post(check_email))
         .route("/booking/{id}", get(booking))
         .route("/booking/{id}/code", get(code_form).post(code_submit))
         .route("/booking/{id}/cancel", get(cancel_form).post(cancel))
@@ -433,6 +434,9 @@ struct DetailsPage {
     phone: String,
     error: Option<String>,
     error_field: &'static str,
+    /// "Did you mean …?" for an address that resembles a known domain (warn and confirm).
+    email_warning: Option<String>,
+    confirm_email: String,
 }
 
 #[derive(Deserialize)]
@@ -444,6 +448,9 @@ struct DetailsForm {
     email: String,
     #[serde(default)]
     phone: String,
+    /// Set when the citizen chose to keep an address the checker warned about.
+    #[serde(default)]
+    confirm_email: String,
 }
 
 async fn details_page(
@@ -453,6 +460,7 @@ async fn details_page(
     service: &str,
     form: DetailsForm,
     error: Option<AppError>,
+    warning: Option<String>,
 ) -> PageResult {
     let service_id: ServiceId = x.id(service, "service")?;
     let start: Timestamp = form.start.parse().map_err(|_| x.fail(AppError::BadRequest("invalid_start")))?;
@@ -471,7 +479,11 @@ async fn details_page(
         .map_err(|e| x.fail(e))?
         .ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
     let tz = TimeZone::get(&cv.timezone).map_err(|_| x.fail(AppError::NotFound("centre")))?;
-    let status = error.as_ref().map(status_of).unwrap_or(StatusCode::OK);
+    let status = error.as_ref().map(status_of).unwrap_or(if warning.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    });
     let page = DetailsPage {
         action: format!("/book/{centre}/{service}/details"),
         back_url: format!("/book/{centre}/{service}?day={}", tz.to_datetime(start).date()),
@@ -480,9 +492,11 @@ async fn details_page(
         when: format_local(x.c.lang, start, &tz),
         start: start.to_string(),
         name: form.name,
-        email: form.email,
+        email: form.email.clone(),
         phone: form.phone,
         error_field: error.as_ref().and_then(AppError::field).unwrap_or(""),
+        email_warning: warning.clone(),
+        confirm_email: if warning.is_some() { form.email.trim().to_owned() } else { String::new() },
         error: error.as_ref().map(|e| message_of(e, x.c.lang)),
         c: x.c,
     };
@@ -497,8 +511,14 @@ async fn details(
 ) -> PageResult {
     let x = ctx(&headers, format!("/book/{centre}/{service}/details"), q);
     let start = x.q.get("start").cloned().unwrap_or_default();
-    let form = DetailsForm { start, name: String::new(), email: String::new(), phone: String::new() };
-    details_page(&s, x, &centre, &service, form, None).await
+    let form = DetailsForm {
+        start,
+        name: String::new(),
+        email: String::new(),
+        phone: String::new(),
+        confirm_email: String::new(),
+    };
+    details_page(&s, x, &centre, &service, form, None, None).await
 }
 
 async fn book(
@@ -513,6 +533,16 @@ async fn book(
     let Form(form) = form.map_err(|_| x.fail(AppError::BadRequest("invalid_form")))?;
     let service_id: ServiceId = x.id(&service, "service")?;
     let start: Timestamp = form.start.parse().map_err(|_| x.fail(AppError::BadRequest("invalid_start")))?;
+    // Warn and confirm (RS-12): an address resembling a known domain is sent back once with a
+    // "did you mean …?"; submitting it unchanged a second time keeps it. Never auto-corrected.
+    let typed = form.email.trim();
+    if !typed.is_empty()
+        && form.confirm_email.trim() != typed
+        && let Some(v) = super::api::judge_address(typed, &[], x.c.lang)
+        && v.verdict == "lookalike"
+    {
+        return details_page(&s, x, &centre, &service, form, None, Some(v.message)).await;
+    }
     let req = BookingRequest {
         service: service_id,
         start,
@@ -528,7 +558,7 @@ async fn book(
             Ok(Redirect::to(&format!("/booking/{}{next}?token={}", b.appointment.id, b.token.expose())).into_response())
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Slot(_))) => {
-            details_page(&s, x, &centre, &service, form, Some(e)).await
+            details_page(&s, x, &centre, &service, form, Some(e), None).await
         }
         Err(e) => Err(x.fail(e)),
     }
@@ -862,4 +892,30 @@ async fn dev_mail(State(s): State<AppState>, headers: HeaderMap, q: Query<HashMa
         })
         .collect();
     Ok(DevMailPage { c: x.c, mails }.into_response())
+}
+
+#[derive(Deserialize)]
+struct EmailField {
+    #[serde(default)]
+    email: String,
+}
+
+/// The hint under the e-mail field, fetched by htmx as the citizen types: "did you mean …?" for
+/// a likely typo, nothing otherwise (syntax errors are shown on submit, not while typing).
+async fn check_email(headers: HeaderMap, q: Query<HashMap<String, String>>, Form(f): Form<EmailField>) -> Response {
+    let x = ctx(&headers, "/book/check-email".into(), q);
+    let typed = f.email.trim();
+    let message = if typed.is_empty() || typed.len() > 254 {
+        String::new()
+    } else {
+        match super::api::judge_address(typed, &[], x.c.lang) {
+            Some(v) if v.verdict == "lookalike" => v.message,
+            _ => String::new(),
+        }
+    };
+    let html = format!(
+        "<p id=\"email-check\" class=\"hint warn\" aria-live=\"polite\">{}</p>",
+        askama::filters::escape(&message, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default()
+    );
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }

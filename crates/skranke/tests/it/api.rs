@@ -465,3 +465,51 @@ async fn bad_booking_input_gets_clear_4xx() {
     assert!(!metrics.contains("Jens"));
     app.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn address_check_endpoint_and_warn_and_confirm_on_the_page() {
+    let app = spawn_app().await;
+    let (s, v) = app
+        .post(
+            "/api/v1/addresses/check",
+            json!({"address": "borgerservice@fred.dk", "org_domains": ["fredericia.dk"]}),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["verdict"], "lookalike");
+    assert_eq!(v["suggestion"], "borgerservice@fredericia.dk");
+    let (_, v) = app
+        .post("/api/v1/addresses/check", json!({"address": "a@fredericia.dk", "org_domains": ["fredericia.dk"]}), None)
+        .await;
+    assert_eq!(v["verdict"], "internal");
+    let (_, v) = app.post("/api/v1/addresses/check", json!({"address": "jens@@gmail.com"}), None).await;
+    assert_eq!(v["verdict"], "invalid");
+    assert!(!v["message"].as_str().unwrap().is_empty());
+    let (s, e) =
+        app.post("/api/v1/addresses/check", json!({"address": "a@b.dk", "org_domains": ["not a domain"]}), None).await;
+    assert_eq!((s, code(&e)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_org_domain"));
+
+    // The booking page warns once about a likely typo, and keeps the address when sent again.
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let start = local(2026, 12, 1, 9, 0).to_string();
+    let path = app.url(&format!("/book/{}/{}/details", app.centre, app.single));
+    let form = [("start", start.as_str()), ("name", "Jens"), ("email", "jens@gmial.com"), ("phone", "")];
+    let r = no_redirect.post(&path).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("jens@gmail.com"), "the page suggests the intended address");
+    assert!(html.contains("name=\"confirm_email\" value=\"jens@gmial.com\""));
+    let confirmed = [
+        ("start", start.as_str()),
+        ("name", "Jens"),
+        ("email", "jens@gmial.com"),
+        ("phone", ""),
+        ("confirm_email", "jens@gmial.com"),
+    ];
+    let r = no_redirect.post(&path).form(&confirmed).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "kept as typed after the warning; never auto-corrected");
+    let hint = no_redirect.post(app.url("/book/check-email")).form(&[("email", "a@hotmial.dk")]).send().await.unwrap();
+    assert!(hint.text().await.unwrap().contains("a@hotmail.dk"));
+    app.server.shutdown().await;
+}
