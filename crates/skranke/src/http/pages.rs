@@ -160,6 +160,28 @@ impl Ctx {
     fn token(&self) -> Option<&str> {
         self.q.get("token").map(String::as_str)
     }
+    async fn service(&self, app: &crate::app::App, id: ServiceId) -> Result<crate::store::Service, PageError> {
+        app.store
+            .get_service(id)
+            .await
+            .map_err(|e| self.fail(e))?
+            .ok_or_else(|| self.fail(AppError::NotFound("service")))
+    }
+    /// The centre and its time zone.
+    async fn centre(
+        &self,
+        app: &crate::app::App,
+        id: CentreId,
+    ) -> Result<(crate::store::CentreView, TimeZone), PageError> {
+        let centre = app
+            .store
+            .get_centre(id)
+            .await
+            .map_err(|e| self.fail(e))?
+            .ok_or_else(|| self.fail(AppError::NotFound("centre")))?;
+        let tz = TimeZone::get(&centre.timezone).map_err(|_| self.fail(AppError::NotFound("centre")))?;
+        Ok((centre, tz))
+    }
 }
 
 fn ctx(headers: &HeaderMap, uri_path: String, q: Query<HashMap<String, String>>) -> Ctx {
@@ -320,21 +342,8 @@ struct SlotPicker {
 }
 
 async fn pick(s: &AppState, x: &Ctx, service: ServiceId) -> Result<SlotPicker, PageError> {
-    let sv = s
-        .app
-        .store
-        .get_service(service)
-        .await
-        .map_err(|e| x.fail(e))?
-        .ok_or_else(|| x.fail(AppError::NotFound("service")))?;
-    let centre = s
-        .app
-        .store
-        .get_centre(sv.centre_id)
-        .await
-        .map_err(|e| x.fail(e))?
-        .ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
-    let tz = TimeZone::get(&centre.timezone).map_err(|_| x.fail(AppError::NotFound("centre")))?;
+    let sv = x.service(&s.app, service).await?;
+    let (centre, tz) = x.centre(&s.app, sv.centre_id).await?;
     let today = local_today(s.app.clock.now(), &tz);
     let last = today.checked_add(jiff::Span::new().days(DAYS_SHOWN - 1)).unwrap_or(today);
     let a = s.app.availability(service, today, last).await.map_err(|e| x.fail(e))?;
@@ -464,21 +473,8 @@ async fn details_page(
 ) -> PageResult {
     let service_id: ServiceId = x.id(service, "service")?;
     let start: Timestamp = form.start.parse().map_err(|_| x.fail(AppError::BadRequest("invalid_start")))?;
-    let sv = s
-        .app
-        .store
-        .get_service(service_id)
-        .await
-        .map_err(|e| x.fail(e))?
-        .ok_or_else(|| x.fail(AppError::NotFound("service")))?;
-    let cv = s
-        .app
-        .store
-        .get_centre(sv.centre_id)
-        .await
-        .map_err(|e| x.fail(e))?
-        .ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
-    let tz = TimeZone::get(&cv.timezone).map_err(|_| x.fail(AppError::NotFound("centre")))?;
+    let sv = x.service(&s.app, service_id).await?;
+    let (cv, tz) = x.centre(&s.app, sv.centre_id).await?;
     let status = error.as_ref().map(status_of).unwrap_or(if warning.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -655,21 +651,8 @@ struct BookingPage {
 }
 
 async fn booking_page(s: &AppState, x: &Ctx, a: &Appointment, token: &str, notice: Option<String>) -> PageResult {
-    let sv = s
-        .app
-        .store
-        .get_service(a.service_id)
-        .await
-        .map_err(|e| x.fail(e))?
-        .ok_or_else(|| x.fail(AppError::NotFound("service")))?;
-    let cv = s
-        .app
-        .store
-        .get_centre(a.centre_id)
-        .await
-        .map_err(|e| x.fail(e))?
-        .ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
-    let tz = TimeZone::get(&cv.timezone).map_err(|_| x.fail(AppError::NotFound("centre")))?;
+    let sv = x.service(&s.app, a.service_id).await?;
+    let (cv, tz) = x.centre(&s.app, a.centre_id).await?;
     let status = a.status_at(s.app.clock.now());
     let lang = x.c.lang;
     let heading = t(lang, &format!("booking.heading.{}", status.as_str())).to_owned();
@@ -735,14 +718,7 @@ async fn cancel_form(
     let x = ctx(&headers, format!("/booking/{id}/cancel"), q);
     let id: AppointmentId = x.id(&id, "booking")?;
     let a = s.app.booking_for_holder(id, x.token()).await.map_err(|e| x.fail(e))?;
-    let cv = s
-        .app
-        .store
-        .get_centre(a.centre_id)
-        .await
-        .map_err(|e| x.fail(e))?
-        .ok_or_else(|| x.fail(AppError::NotFound("centre")))?;
-    let tz = TimeZone::get(&cv.timezone).map_err(|_| x.fail(AppError::NotFound("centre")))?;
+    let (_, tz) = x.centre(&s.app, a.centre_id).await?;
     let token = x.token().unwrap_or("").to_owned();
     Ok(CancelPage {
         question: tf(
