@@ -290,11 +290,17 @@ async fn availability(
     }))
 }
 
-async fn tz_of(s: &AppState, a: &Appointment) -> TimeZone {
-    match s.app.store.get_centre(a.centre_id).await {
-        Ok(Some(c)) => TimeZone::get(&c.timezone).unwrap_or(TimeZone::UTC),
-        _ => TimeZone::UTC,
-    }
+/// A booking as the API shows it, instants in its centre's time zone. `token` only when creating.
+async fn booking_json(
+    s: &AppState,
+    a: &Appointment,
+    lang: ApiLang,
+    token: Option<String>,
+) -> ApiResult<Json<BookingDto>> {
+    let centre = s.app.store.get_centre(a.centre_id).await.map_err(|e| err(lang)(e.into()))?;
+    let tz =
+        centre.and_then(|c| TimeZone::get(&c.timezone).ok()).ok_or_else(|| err(lang)(AppError::NotFound("centre")))?;
+    Ok(Json(booking_dto(a, &tz, s.app.clock.now(), token)))
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings", request_body = BookingRequestDto,
@@ -320,9 +326,8 @@ async fn create_booking(
         .await
         .map_err(err(lang))?;
     s.metrics.booking(booked.appointment.status.as_str());
-    let tz = tz_of(&s, &booked.appointment).await;
-    let dto = booking_dto(&booked.appointment, &tz, s.app.clock.now(), Some(booked.token.expose().to_owned()));
-    Ok((StatusCode::CREATED, Json(dto)))
+    let dto = booking_json(&s, &booked.appointment, lang, Some(booked.token.expose().to_owned())).await?;
+    Ok((StatusCode::CREATED, dto))
 }
 
 #[utoipa::path(get, path = "/api/v1/bookings/{id}", params(("id" = String, Path, format = Uuid)),
@@ -336,8 +341,7 @@ async fn get_booking(
 ) -> ApiResult<Json<BookingDto>> {
     let id: AppointmentId = parse_id(&id, lang)?;
     let a = s.app.booking_for_holder(id, bearer(&headers)).await.map_err(err(lang))?;
-    let tz = tz_of(&s, &a).await;
-    Ok(Json(booking_dto(&a, &tz, s.app.clock.now(), None)))
+    booking_json(&s, &a, lang, None).await
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/confirm", params(("id" = String, Path, format = Uuid)),
@@ -354,8 +358,7 @@ async fn confirm_booking(
     let req = json_body(body, lang)?;
     let a = s.app.confirm(id, bearer(&headers), &req.code).await.map_err(err(lang))?;
     s.metrics.booking("confirmed_by_code");
-    let tz = tz_of(&s, &a).await;
-    Ok(Json(booking_dto(&a, &tz, s.app.clock.now(), None)))
+    booking_json(&s, &a, lang, None).await
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", params(("id" = String, Path, format = Uuid)),
@@ -370,8 +373,7 @@ async fn cancel_booking(
     let id: AppointmentId = parse_id(&id, lang)?;
     let a = s.app.cancel(id, bearer(&headers)).await.map_err(err(lang))?;
     s.metrics.booking("cancelled");
-    let tz = tz_of(&s, &a).await;
-    Ok(Json(booking_dto(&a, &tz, s.app.clock.now(), None)))
+    booking_json(&s, &a, lang, None).await
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/reschedule", params(("id" = String, Path, format = Uuid)),
@@ -389,8 +391,7 @@ async fn reschedule_booking(
     let start = parse_instant(&req.start, lang)?;
     let a = s.app.reschedule(id, bearer(&headers), start).await.map_err(err(lang))?;
     s.metrics.booking("rescheduled");
-    let tz = tz_of(&s, &a).await;
-    Ok(Json(booking_dto(&a, &tz, s.app.clock.now(), None)))
+    booking_json(&s, &a, lang, None).await
 }
 
 #[utoipa::path(get, path = "/api/v1/bookings/{id}/calendar.ics", params(("id" = String, Path, format = Uuid)),

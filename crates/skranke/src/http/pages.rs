@@ -17,7 +17,6 @@ use serde::Deserialize;
 use skranke_core::availability::local_today;
 use skranke_core::booking::AppointmentStatus;
 use skranke_core::ids::{AppointmentId, CentreId, ServiceId};
-use skranke_core::service::Sensitivity;
 
 use super::AppState;
 use super::error::{log_if_server_error, message_of, status_of};
@@ -104,7 +103,6 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(index))
         .route("/book/{centre}", get(services))
         .route("/book/{centre}/{service}", get(slots))
-        .route("/book/{centre}/{service}/slots", get(slot_fragment))
         .route("/book/{centre}/{service}/details", get(details).post(book))
         .route("/book/check-email", axum::routing::post(check_email))
         .route("/booking/{id}", get(booking))
@@ -305,14 +303,6 @@ struct SlotsPage {
     slots: Vec<SlotItem>,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "slot_list.html")]
-struct SlotFragment {
-    c: Chrome,
-    day_label: Option<String>,
-    slots: Vec<SlotItem>,
-}
-
 fn day_label(lang: Lang, d: Date) -> String {
     tf(
         lang,
@@ -410,20 +400,6 @@ async fn slots(
         days,
     }
     .into_response())
-}
-
-async fn slot_fragment(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Path((centre, service)): Path<(String, String)>,
-    q: Query<HashMap<String, String>>,
-) -> PageResult {
-    let base = format!("/book/{centre}/{service}");
-    let x = ctx(&headers, base.clone(), q);
-    let service_id: ServiceId = x.id(&service, "service")?;
-    let p = pick(&s, &x, service_id).await?;
-    Ok(SlotFragment { slots: slot_items(&p, &base), day_label: p.selected.map(|d| day_label(x.c.lang, d)), c: x.c }
-        .into_response())
 }
 
 // ---------------------------------------------------------------- details and booking
@@ -658,7 +634,6 @@ async fn booking_page(s: &AppState, x: &Ctx, a: &Appointment, token: &str, notic
     let heading = t(lang, &format!("booking.heading.{}", status.as_str())).to_owned();
     let base = s.app.settings.public_url.trim_end_matches('/');
     // The citizen sees their own booking: the service name is shown whatever its sensitivity.
-    let _ = Sensitivity::Normal;
     Ok(BookingPage {
         heading,
         notice,

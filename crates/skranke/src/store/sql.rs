@@ -864,9 +864,6 @@ macro_rules! shared_store_impl {
             Interval::new(from_us(r.try_get("starts_at")?)?, from_us(r.try_get("ends_at")?)?)
                 .ok_or_else(|| corrupt("interval"))
         }
-
-        #[allow(dead_code)]
-        fn _uses(_: Queue, _: OutboxStatus) {}
     };
 }
 
