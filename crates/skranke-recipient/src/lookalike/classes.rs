@@ -83,6 +83,8 @@ const AFFIXES: &[&str] = &[
 const GENERIC_SUBDOMAINS: &[&str] =
     &["email", "mail", "post", "webmail", "online", "live", "outlook", "privat", "web", "tele", "sol", "borger"];
 
+const _: () = assert!(AFFIXES.len() <= 128, "AffixMasks holds 128 affixes");
+
 fn is_affix(word: &str) -> bool {
     AFFIXES.contains(&word)
 }
@@ -267,9 +269,46 @@ fn strip_affix<'a>(label: &'a str, affix: &str) -> [Option<&'a str>; 2] {
     [if lf == af { label.strip_prefix(affix) } else { None }, if ll == al { label.strip_suffix(affix) } else { None }]
 }
 
+/// For each byte, the affixes (bit `i` for `AFFIXES[i]`) that start with it, and those that end
+/// with it: a label is tried against only the affixes that can fit it, in `AFFIXES` order.
+struct AffixMasks {
+    first: [u128; 256],
+    last: [u128; 256],
+}
+
+static AFFIX_MASKS: std::sync::LazyLock<AffixMasks> = std::sync::LazyLock::new(|| {
+    let mut masks = AffixMasks { first: [0; 256], last: [0; 256] };
+    for (i, affix) in AFFIXES.iter().enumerate().take(128) {
+        let bytes = affix.as_bytes();
+        if let (Some(&f), Some(&l)) = (bytes.first(), bytes.last()) {
+            masks.first[usize::from(f)] |= 1 << i;
+            masks.last[usize::from(l)] |= 1 << i;
+        }
+    }
+    masks
+});
+
+/// The affixes that may start or end `label`, in `AFFIXES` order.
+fn fitting_affixes(label: &str) -> impl Iterator<Item = &'static str> {
+    let bytes = label.as_bytes();
+    let masks = &*AFFIX_MASKS;
+    let mut set = match (bytes.first(), bytes.last()) {
+        (Some(&f), Some(&l)) => masks.first[usize::from(f)] | masks.last[usize::from(l)],
+        _ => 0,
+    };
+    std::iter::from_fn(move || {
+        if set == 0 {
+            return None;
+        }
+        let i = set.trailing_zeros() as usize;
+        set &= set - 1;
+        AFFIXES.get(i).copied()
+    })
+}
+
 /// The label with one affix removed from either end, if the rest resolves.
 fn compound_core(index: &Index, label: &str) -> Option<u32> {
-    AFFIXES.iter().find_map(|affix| {
+    fitting_affixes(label).find_map(|affix| {
         if label.len() < affix.len() + 3 {
             return None;
         }
@@ -281,7 +320,7 @@ fn compound_core(index: &Index, label: &str) -> Option<u32> {
 /// `fredericiakommune.dk`, `kommunefredericia.dk`, `minfredericiakommune.dk`.
 fn compound(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
     let found = compound_core(index, label).or_else(|| {
-        AFFIXES.iter().find_map(|affix| {
+        fitting_affixes(label).find_map(|affix| {
             let cores = strip_affix(label, affix);
             cores.into_iter().flatten().filter(|core| core.len() >= 6).find_map(|core| compound_core(index, core))
         })
@@ -294,8 +333,11 @@ fn truncation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
     if label.chars().count() < 3 {
         return None;
     }
-    let candidates = index.longer_with_prefix(label);
-    candidates.iter().find_map(|&id| hit(Class::Truncation, compatible_entry(index, id, suffix)))
+    let best = index
+        .longer_with_prefix(label)
+        .filter_map(|id| Some((index.rank(id), compatible_entry(index, id, suffix)?)))
+        .min_by_key(|(rank, _)| *rank)?;
+    hit(Class::Truncation, Some(best.1))
 }
 
 /// Damerau distance within the budget of the protected label's length.
@@ -304,19 +346,30 @@ fn edit(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
     if typed.len() > index.longest_label + 2 {
         return None;
     }
-    let depth = match typed.len() {
-        0..=2 => return None,
-        3..=5 => 1,
-        _ => 2,
-    };
+    if typed.len() < 3 {
+        return None;
+    }
     let mut candidates: Vec<u32> = Vec::new();
-    distance::deletion_hashes(&typed, depth, |hash| {
+    let mut probe = |hash: u64| {
+        if !index.deletion_filter.may_contain(hash) {
+            return;
+        }
         index.deletions.get(hash, |id| {
             if !candidates.contains(&id) {
                 candidates.push(id);
             }
         });
-    });
+    };
+    // Labels of budget 1 (4–7 characters) through at most one deletion on each side; labels of
+    // budget 2 (8 and more, so the typed name has at least 6) through at most two.
+    if typed.len() <= 8 {
+        let salt = index::deletion_salt(1);
+        distance::deletion_hashes(&typed, 1, |hash| probe(hash ^ salt));
+    }
+    if typed.len() >= 6 {
+        let salt = index::deletion_salt(2);
+        distance::deletion_hashes(&typed, 2, |hash| probe(hash ^ salt));
+    }
     let mut best: Option<(usize, super::index::Origin, u32, u32)> = None;
     for id in candidates {
         let Some(protected) = index.label(id) else { continue };
@@ -402,16 +455,20 @@ fn abbreviation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
         if head.len() < 3 || !tail.chars().all(is_consonant) {
             continue;
         }
-        for id in index.longer_with_prefix(head) {
-            let Some(p) = index.label(id) else { continue };
-            if !short_enough(n, p.text.len()) {
-                continue;
-            }
-            let mut rest = p.text.get(cut + 1..).unwrap_or("").chars();
-            let subsequence = tail.chars().all(|c| rest.any(|r| r == c));
-            if subsequence && let Some(entry) = compatible_entry(index, id, suffix) {
-                return hit(Class::Abbreviation, Some(entry));
-            }
+        let best = index
+            .longer_with_prefix(head)
+            .filter_map(|id| {
+                let p = index.label(id)?;
+                if !short_enough(n, p.text.len()) {
+                    return None;
+                }
+                let mut rest = p.text.get(cut + 1..).unwrap_or("").chars();
+                let subsequence = tail.chars().all(|c| rest.any(|r| r == c));
+                subsequence.then(|| Some((index.rank(id), compatible_entry(index, id, suffix)?))).flatten()
+            })
+            .min_by_key(|(rank, _)| *rank);
+        if let Some((_, entry)) = best {
+            return hit(Class::Abbreviation, Some(entry));
         }
     }
     None

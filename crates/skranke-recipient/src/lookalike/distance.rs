@@ -111,42 +111,76 @@ pub(crate) fn keyboard_neighbours(a: char, b: char) -> bool {
 
 const BASE: u64 = 0x0000_0100_0000_01b3;
 
+/// The inverse of [`BASE`] modulo 2^64 (BASE is odd, so it has one): dividing a polynomial hash
+/// by BASE shifts its characters one place, which is what deleting a character before them does.
+const BASE_INV: u64 = inverse(BASE);
+
+/// Newton's iteration for the inverse of an odd number modulo 2^64 (each step doubles the
+/// correct low bits: 3 → 6 → 12 → 24 → 48 → 96).
+const fn inverse(odd: u64) -> u64 {
+    let mut x = odd; // correct to 3 bits for any odd number
+    let mut step = 0;
+    while step < 5 {
+        x = x.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(x)));
+        step += 1;
+    }
+    x
+}
+
 /// One multiply, then the well-mixed upper half rotated down to where the table takes its slot.
 #[inline]
 fn mix(x: u64) -> u64 {
     x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(32)
 }
 
+#[inline]
+fn finish(h: u64, len: usize) -> u64 {
+    mix(h ^ ((len as u64) << 57))
+}
+
 /// Calls `emit` with a hash of every string made by deleting at most `depth` (0, 1 or 2)
 /// characters from `chars`. Two labels within edit distance `k` share at least one such hash when
 /// both sides use depth `k` (a substitution or a transposition is one deletion on each side).
+///
+/// The hash of a string is the polynomial `Σ (c + 1)·B^(len-1-pos)` (mod 2^64), whichever
+/// deletions produced it, so equal strings meet. With `S[p]` the full string's suffix sums and
+/// `L[i] = S[0] - S[i]`, deleting `i` gives `L[i]/B + S[i+1]`, and deleting `i < j` gives
+/// `L[i]/B² + (S[i+1] - S[j])/B + S[j+1]`, which splits into `U[i] + T[j]`: one addition per pair,
+/// which matters because a 12-letter label has 66 pairs and this runs on every check.
 pub(crate) fn deletion_hashes(chars: &[char], depth: usize, mut emit: impl FnMut(u64)) {
     let n = chars.len();
     if n > MAX_LABEL {
         return;
     }
-    let mut pre = [0u64; MAX_LABEL + 1];
-    let mut pow = [1u64; MAX_LABEL + 1];
-    for (i, &c) in chars.iter().enumerate() {
-        pre[i + 1] = pre[i].wrapping_mul(BASE).wrapping_add(u64::from(c) + 1);
-        pow[i + 1] = pow[i].wrapping_mul(BASE);
+    // suffix[p] = Σ_{k ≥ p} (c_k + 1)·B^(n-1-k)
+    let mut suffix = [0u64; MAX_LABEL + 2];
+    let mut power = 1u64;
+    for k in (0..n).rev() {
+        suffix[k] = suffix[k + 1].wrapping_add((u64::from(chars[k]) + 1).wrapping_mul(power));
+        power = power.wrapping_mul(BASE);
     }
-    let sub = |a: usize, b: usize| pre[b].wrapping_sub(pre[a].wrapping_mul(pow[b - a]));
-    let finish = |h: u64, len: usize| mix(h ^ ((len as u64) << 57));
-    emit(finish(pre[n], n));
-    if depth >= 1 && n >= 1 {
-        for i in 0..n {
-            let h = sub(0, i).wrapping_mul(pow[n - i - 1]).wrapping_add(sub(i + 1, n));
-            emit(finish(h, n - 1));
-        }
+    let whole = suffix[0];
+    emit(finish(whole, n));
+    if depth == 0 || n == 0 {
+        return;
     }
-    if depth >= 2 && n >= 2 {
-        for i in 0..n {
-            for j in i + 1..n {
-                let left = sub(0, i).wrapping_mul(pow[j - i - 1]).wrapping_add(sub(i + 1, j));
-                let h = left.wrapping_mul(pow[n - j - 1]).wrapping_add(sub(j + 1, n));
-                emit(finish(h, n - 2));
-            }
+    for i in 0..n {
+        let left = whole.wrapping_sub(suffix[i]);
+        emit(finish(left.wrapping_mul(BASE_INV).wrapping_add(suffix[i + 1]), n - 1));
+    }
+    if depth < 2 || n < 2 {
+        return;
+    }
+    let inv2 = BASE_INV.wrapping_mul(BASE_INV);
+    // T[j] = S[j+1] - S[j]/B; U[i] = L[i]/B² + S[i+1]/B.
+    let mut tail = [0u64; MAX_LABEL + 1];
+    for j in 0..n {
+        tail[j] = suffix[j + 1].wrapping_sub(suffix[j].wrapping_mul(BASE_INV));
+    }
+    for i in 0..n {
+        let head = whole.wrapping_sub(suffix[i]).wrapping_mul(inv2).wrapping_add(suffix[i + 1].wrapping_mul(BASE_INV));
+        for &t in &tail[i + 1..n] {
+            emit(finish(head.wrapping_add(t), n - 2));
         }
     }
 }
@@ -176,6 +210,34 @@ mod tests {
         assert_eq!(single_edit(&chars("fredxricia"), &chars("fredericia")), Edit::Other);
         assert!(keyboard_neighbours('l', 'æ') && keyboard_neighbours('ø', 'æ') && keyboard_neighbours('p', 'å'));
         assert!(keyboard_neighbours('k', 'm') && keyboard_neighbours('z', 'a') && !keyboard_neighbours('a', 'p'));
+    }
+
+    /// The polynomial hash of a string built by hand, for checking the fast formula.
+    fn naive(s: &[char]) -> u64 {
+        finish(s.iter().fold(0u64, |h, &c| h.wrapping_mul(BASE).wrapping_add(u64::from(c) + 1)), s.len())
+    }
+
+    #[test]
+    fn deletion_hashes_equal_the_hash_of_the_deleted_string() {
+        assert_eq!(BASE.wrapping_mul(BASE_INV), 1);
+        let word = chars("fredericia-ø");
+        let mut got = Vec::new();
+        deletion_hashes(&word, 2, |h| got.push(h));
+        let mut want = vec![naive(&word)];
+        for i in 0..word.len() {
+            let mut w = word.clone();
+            w.remove(i);
+            want.push(naive(&w));
+        }
+        for i in 0..word.len() {
+            for j in i + 1..word.len() {
+                let mut w = word.clone();
+                w.remove(j);
+                w.remove(i);
+                want.push(naive(&w));
+            }
+        }
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -95,6 +95,18 @@ pub(crate) fn edit_budget(len: usize) -> usize {
     }
 }
 
+/// Marks a deletion hash with the edit budget of the labels it may meet. A label with budget 1
+/// meets a typed label only through one deletion or none on each side, a label with budget 2
+/// through up to two; without the mark, a typed name's two-deletion forms would meet the
+/// one-deletion forms of every shorter label around them, candidates that the distance check
+/// then throws away (most of the cost of a check against 10,000 domains).
+pub(crate) fn deletion_salt(budget: usize) -> u64 {
+    match budget {
+        0 | 1 => 0,
+        _ => 0x5bd1_e995_7f4a_7c15,
+    }
+}
+
 /// Open-addressing multimap from 64-bit hashes to label ids, one `u64` per slot (upper half: the
 /// hash's upper 32 bits, never 0; lower half: the id). A lookup may return ids of other keys that
 /// share those 32 bits; every caller verifies what it gets.
@@ -106,7 +118,9 @@ pub(crate) struct MultiTable {
 
 impl MultiTable {
     fn build(pairs: &[(u64, u32)]) -> Self {
-        let capacity = (pairs.len() * 2).max(16).next_power_of_two();
+        // Load between 0.33 and 0.67: linear probing stays short, and the table is half the size
+        // (and half the page faults at build) of one kept under 0.5.
+        let capacity = (pairs.len() + pairs.len() / 2).max(16).next_power_of_two();
         let mut slots = vec![0u64; capacity];
         let mask = capacity - 1;
         for &(key, value) in pairs {
@@ -139,6 +153,56 @@ impl MultiTable {
             slot = (slot + 1) & self.mask;
         }
     }
+}
+
+/// A blocked Bloom filter over 64-bit hashes: three bits per key, all in one 64-bit word, about
+/// sixteen bits per key, so one cache line answers and about one absent key in 60 gets through.
+/// A check of an unrelated name probes some 80 deletion hashes, nearly all absent; without the
+/// filter each was a cache (and TLB) miss in the [`MultiTable`] behind it, and together they
+/// were most of the time of a check.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BitFilter {
+    words: Vec<u64>,
+    mask: u64,
+}
+
+impl BitFilter {
+    fn build(keys: impl ExactSizeIterator<Item = u64> + Clone) -> Self {
+        let words = (keys.len() / 8).clamp(64, 1 << 22).next_power_of_two();
+        let mut filter = BitFilter { words: vec![0u64; words], mask: words as u64 - 1 };
+        for key in keys {
+            let (word, bits) = filter.locate(key);
+            if let Some(word) = filter.words.get_mut(word) {
+                *word |= bits;
+            }
+        }
+        filter
+    }
+
+    /// The word (from bits the table's slot does not use) and the three bits (from the tag half).
+    #[inline]
+    fn locate(&self, key: u64) -> (usize, u64) {
+        let word = ((key >> 21) & self.mask) as usize;
+        let bits = 1u64 << (key >> 40 & 63) | 1u64 << (key >> 46 & 63) | 1u64 << (key >> 52 & 63);
+        (word, bits)
+    }
+
+    /// Whether `key` may be present (no false negatives).
+    #[inline]
+    pub(crate) fn may_contain(&self, key: u64) -> bool {
+        let (word, bits) = self.locate(key);
+        self.words.get(word).is_some_and(|w| w & bits == bits)
+    }
+}
+
+/// The first eight bytes of a text, big-endian, zero-padded: ordered like the texts themselves
+/// (labels hold no NUL), so `sort_key(a) < sort_key(b)` implies `a < b`.
+pub(crate) fn sort_key(text: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    for (slot, byte) in bytes.iter_mut().zip(text.bytes()) {
+        *slot = byte;
+    }
+    u64::from_be_bytes(bytes)
 }
 
 /// Hash of an abbreviation key: a first character and an ending (`f` + `havn`).
@@ -175,13 +239,18 @@ pub(crate) struct Index {
     pub(crate) by_dotless: FxMap<String, u32>,
     /// A hyphenated label without its hyphens (`ikastbrande`) → label id.
     pub(crate) by_nohyphen: FxMap<String, u32>,
-    /// Label ids sorted by label text, for prefix ranges (truncations, abbreviations).
-    pub(crate) sorted: Vec<u32>,
+    /// Labels sorted by text with their ids, for prefix ranges (truncations, abbreviations).
+    pub(crate) sorted: Vec<(String, u32)>,
+    /// [`sort_key`] of each of `sorted`: the binary search runs over this compact array and looks
+    /// at the texts only among equal keys (a search over the texts was a cache miss per step).
+    pub(crate) sorted_keys: Vec<u64>,
     /// First character + an ending of 3–6 characters, not touching the first two (`f` + `havn`)
     /// → label ids.
     pub(crate) by_first_suffix: MultiTable,
     /// Deletion neighbourhoods ([`distance::deletion_hashes`]) → label ids.
     pub(crate) deletions: MultiTable,
+    /// Which deletion hashes are in `deletions` (asked first: it is small and in cache).
+    pub(crate) deletion_filter: BitFilter,
     /// Length in characters of the longest label with an edit budget.
     pub(crate) longest_label: usize,
     /// Customary abbreviations (`frb`) → label id.
@@ -198,8 +267,19 @@ impl Index {
         abbreviations: &[(u32, &str)],
         well_known: &[String],
     ) -> Self {
-        let mut index = Index { entries, ..Index::default() };
-        let mut pairs: Vec<(u64, u32)> = Vec::new();
+        let n = entries.len();
+        let mut index = Index {
+            entries,
+            known: FxSet::with_capacity_and_hasher(n + well_known.len(), Default::default()),
+            by_domain: FxMap::with_capacity_and_hasher(n, Default::default()),
+            by_label: FxMap::with_capacity_and_hasher(n, Default::default()),
+            by_skeleton: FxMap::with_capacity_and_hasher(n, Default::default()),
+            by_fold: FxMap::with_capacity_and_hasher(n + names.len(), Default::default()),
+            by_dotless: FxMap::with_capacity_and_hasher(3 * n, Default::default()),
+            labels: Vec::with_capacity(n),
+            ..Index::default()
+        };
+        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(n * 40);
         let mut abbreviation_pairs: Vec<(u64, u32)> = Vec::new();
         for entry_id in 0..index.entries.len() {
             let Some(entry) = index.entries.get(entry_id) else { continue };
@@ -244,7 +324,9 @@ impl Index {
                         }
                     }
                 }
-                distance::deletion_hashes(&chars, edit_budget(n), |hash| pairs.push((hash, label_id)));
+                let budget = edit_budget(n);
+                let salt = deletion_salt(budget);
+                distance::deletion_hashes(&chars, budget, |hash| pairs.push((hash ^ salt, label_id)));
                 index.longest_label = index.longest_label.max(n);
             }
             index.labels.push(Label { text: label_text, chars, entries: vec![id], origin });
@@ -267,30 +349,44 @@ impl Index {
             }
         }
         index.deletions = MultiTable::build(&pairs);
+        index.deletion_filter = BitFilter::build(pairs.iter().map(|&(key, _)| key));
         index.by_first_suffix = MultiTable::build(&abbreviation_pairs);
         index.known.extend(well_known.iter().cloned());
-        let mut sorted: Vec<u32> = (0..index.labels.len() as u32).collect();
-        sorted.sort_by(|a, b| {
-            let text = |id: &u32| index.labels.get(*id as usize).map_or("", |l| l.text.as_str());
-            text(a).cmp(text(b))
-        });
+        let mut sorted: Vec<(String, u32)> =
+            index.labels.iter().enumerate().map(|(id, l)| (l.text.clone(), id as u32)).collect();
+        sorted.sort_unstable();
+        index.sorted_keys = sorted.iter().map(|(text, _)| sort_key(text)).collect();
         index.sorted = sorted;
         index
     }
 
-    /// Ids of the labels that start with `prefix` and are longer than it, best first: own and
-    /// municipal before providers, then shorter.
-    pub(crate) fn longer_with_prefix(&self, prefix: &str) -> Vec<u32> {
-        let text = |id: &u32| self.labels.get(*id as usize).map_or("", |l| l.text.as_str());
-        let start = self.sorted.partition_point(|id| text(id) < prefix);
-        let mut found: Vec<u32> = self.sorted[start..]
+    /// Ids of the labels that start with `prefix` and are longer than it, in text order. Callers
+    /// that want the best one take the minimum of [`Index::rank`]; no allocation, since this runs
+    /// on every check and almost always finds nothing.
+    pub(crate) fn longer_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = u32> + 'a {
+        let key = sort_key(prefix);
+        let start = self.sorted_keys.partition_point(|&k| k < key);
+        let start = start
+            + self.sorted[start..]
+                .iter()
+                .zip(&self.sorted_keys[start..])
+                .take_while(|((text, _), k)| **k == key && text.as_str() < prefix)
+                .count();
+        // Up to 8 bytes the key alone says whether a text starts with the prefix.
+        let short = prefix.len() <= 8;
+        let mask = if short { u64::MAX.checked_shl(8 * (8 - prefix.len() as u32)).unwrap_or(0) } else { u64::MAX };
+        self.sorted[start..]
             .iter()
-            .take_while(|id| text(id).starts_with(prefix))
-            .filter(|id| text(id).len() > prefix.len())
-            .copied()
-            .collect();
-        found.sort_by_key(|id| self.labels.get(*id as usize).map(|l| (l.origin, l.chars.len())));
-        found
+            .zip(&self.sorted_keys[start..])
+            .take_while(move |((text, _), k)| *k & mask == key && (short || text.starts_with(prefix)))
+            .filter(move |((text, _), _)| text.len() > prefix.len())
+            .map(|(&(_, id), _)| id)
+    }
+
+    /// How good a candidate label is when several fit: own and municipal before providers, then
+    /// shorter, then the lower id.
+    pub(crate) fn rank(&self, id: u32) -> (Origin, usize, u32) {
+        self.labels.get(id as usize).map_or((Origin::Provider, usize::MAX, id), |l| (l.origin, l.chars.len(), id))
     }
 
     pub(crate) fn label(&self, id: u32) -> Option<&Label> {
