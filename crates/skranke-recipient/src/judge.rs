@@ -9,6 +9,7 @@
 use crate::address::{EmailAddress, Language};
 use crate::domain::{Domain, OwnDomains};
 use crate::lookalike::{Class, ProtectedSet, Verdict};
+use crate::suggest::suggest;
 
 /// A checker built once for an organisation and reused for every address.
 #[derive(Debug)]
@@ -28,7 +29,10 @@ pub struct BadDomain {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Judgement {
     /// Not an address Skranke would send to; `rule` is the stable code of the rule that failed.
-    Invalid { rule: &'static str, message_da: &'static str, message_en: &'static str },
+    /// `suggestion` is a valid address it most likely meant (`jens@gmail.com` for `jens@gmailcom`,
+    /// `x@kk.dk` for `x@kk.d`), or empty: the typo that broke the syntax is often the one that
+    /// made a lookalike, and the sender should see both "not valid" and "did you mean".
+    Invalid { rule: &'static str, message_da: &'static str, message_en: &'static str, suggestion: String },
     /// In one of the organisation's own domains.
     Internal { domain: String },
     /// Resembles a protected domain; `suggestion` is the address on the domain it most likely meant.
@@ -50,7 +54,7 @@ impl Judgement {
     /// The address to suggest instead, if any.
     pub fn suggestion(&self) -> &str {
         match self {
-            Judgement::Lookalike { suggestion, .. } => suggestion,
+            Judgement::Lookalike { suggestion, .. } | Judgement::Invalid { suggestion, .. } => suggestion,
             _ => "",
         }
     }
@@ -106,6 +110,7 @@ impl Checker {
                     rule: e.code(),
                     message_da: e.message(Language::Da),
                     message_en: e.message(Language::En),
+                    suggestion: self.repair(input),
                 };
             }
         };
@@ -120,6 +125,28 @@ impl Checker {
             }
             Verdict::Known { domain } => Judgement::Ok { known: Some(domain) },
             Verdict::Unrelated => Judgement::Ok { known: None },
+        }
+    }
+}
+
+impl Checker {
+    /// For an invalid address: the valid address it most likely meant, or empty. Only the
+    /// domain is ever replaced, by a typo suggestion ([`suggest`]) or the protected domain it
+    /// resembles, and only when the result is itself a valid address that is not a lookalike.
+    fn repair(&self, input: &str) -> String {
+        let Some((local, domain)) = input.trim().rsplit_once('@') else { return String::new() };
+        if domain.is_empty() || domain.len() > 253 {
+            return String::new();
+        }
+        let meant = suggest(domain).or_else(|| match self.protected.check(domain) {
+            Verdict::Lookalike { resembles, .. } => Some(resembles),
+            _ => None,
+        });
+        let Some(meant) = meant else { return String::new() };
+        let candidate = format!("{local}@{meant}");
+        match self.judge(&candidate) {
+            Judgement::Internal { .. } | Judgement::Ok { .. } => candidate,
+            _ => String::new(),
         }
     }
 }
@@ -159,6 +186,21 @@ mod tests {
         let bad = c.judge("jens@@gmail.com");
         assert_eq!(bad.verdict(), "invalid");
         assert!(!bad.detail().is_empty());
+    }
+
+    #[test]
+    fn invalid_addresses_get_the_address_they_meant() {
+        let c = checker();
+        for (typed, meant) in [
+            ("jens@gmailcom", "jens@gmail.com"),
+            ("x@kk.d", "x@kk.dk"),
+            ("borgerservice@fredericia.dk.", "borgerservice@fredericia.dk"),
+        ] {
+            let j = c.judge(typed);
+            assert_eq!((j.verdict(), j.suggestion()), ("invalid", meant), "{typed}");
+        }
+        assert_eq!(c.judge("jens gmail.com").suggestion(), "", "no @: nothing to repair");
+        assert_eq!(c.judge("a b@gmailcom").suggestion(), "", "the local part stays invalid: no suggestion");
     }
 
     #[test]

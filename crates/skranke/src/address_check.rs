@@ -84,6 +84,7 @@ pub fn check_lines(checker: &Checker, input: impl BufRead, out: &mut impl Write,
                     rule: "not_utf8",
                     message_da: "Linjen er ikke gyldig UTF-8.",
                     message_en: "The line is not valid UTF-8.",
+                    suggestion: String::new(),
                 };
                 write_one(out, format, &lossy, &j)?;
             }

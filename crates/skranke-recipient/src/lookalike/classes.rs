@@ -98,11 +98,23 @@ pub(crate) fn tld_typo(typed: &str, meant: &str) -> bool {
     if typed == meant {
         return false;
     }
+    // The last letter dropped (`hotmail.co` for `hotmail.com`): a typo even where the shorter
+    // suffix exists, since nobody means Colombia when they type a provider's name.
+    if meant.len() == typed.len() + 1 && meant.starts_with(typed) {
+        return true;
+    }
     let (t, m): (Vec<char>, Vec<char>) = (typed.chars().collect(), meant.chars().collect());
     if distance::osa_within(&t, &m, 1).is_none() {
         return false;
     }
     !text::is_known_suffix(typed) || distance::single_edit(&t, &m) != Edit::Other
+}
+
+/// Whether two suffixes are one edit apart (`cm` and `com`): the nearer of a label's domains is
+/// the one meant, even when the typed suffix is a real one.
+fn one_edit(typed: &str, meant: &str) -> bool {
+    let (t, m): (Vec<char>, Vec<char>) = (typed.chars().collect(), meant.chars().collect());
+    distance::osa_within(&t, &m, 1).is_some()
 }
 
 fn compatible(typed: &str, meant: &str) -> bool {
@@ -119,6 +131,7 @@ fn entry_for(index: &Index, label_id: u32, suffix: &str) -> Option<u32> {
         .iter()
         .find(|id| suffix_of(id) == suffix)
         .or_else(|| label.entries.iter().find(|id| tld_typo(suffix, suffix_of(id))))
+        .or_else(|| label.entries.iter().find(|id| one_edit(suffix, suffix_of(id))))
         .or_else(|| label.entries.first())
         .copied()
 }

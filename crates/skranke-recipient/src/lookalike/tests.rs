@@ -117,3 +117,14 @@ fn verdicts_serialise() {
         assert_eq!(Class::from_name(class.as_str()), Some(class));
     }
 }
+
+#[test]
+fn a_mistyped_suffix_points_at_the_nearer_domain_of_the_brand() {
+    let set = ProtectedSet::builtin();
+    for (typed, meant) in [("hotmail.cm", "hotmail.com"), ("hotmail.co", "hotmail.com"), ("yahoo.cm", "yahoo.com")] {
+        match set.check(typed) {
+            Verdict::Lookalike { resembles, .. } => assert_eq!(resembles, meant, "{typed}"),
+            other => panic!("{typed}: {other:?}"),
+        }
+    }
+}
