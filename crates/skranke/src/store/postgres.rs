@@ -24,13 +24,13 @@ impl PgStore {
     }
 
     fn migrator(&self) -> Migrator {
-        Migrator::with_migrations(vec![Migration::new(
-            1,
-            "init".into(),
-            MigrationType::Simple,
-            sqlx::AssertSqlSafe(include_str!("../../migrations/postgres/0001_init.sql")).into_sql_str(),
-            false,
-        )])
+        let migration = |version: i64, name: &str, sql: &'static str| {
+            Migration::new(version, name.to_owned().into(), MigrationType::Simple, sqlx::AssertSqlSafe(sql).into_sql_str(), false)
+        };
+        Migrator::with_migrations(vec![
+            migration(1, "init", include_str!("../../migrations/postgres/0001_init.sql")),
+            migration(2, "accounts_audit", include_str!("../../migrations/postgres/0002_accounts_audit.sql")),
+        ])
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {

@@ -38,13 +38,13 @@ impl SqliteStore {
     }
 
     fn migrator(&self) -> Migrator {
-        Migrator::with_migrations(vec![Migration::new(
-            1,
-            "init".into(),
-            MigrationType::Simple,
-            sqlx::AssertSqlSafe(include_str!("../../migrations/sqlite/0001_init.sql")).into_sql_str(),
-            false,
-        )])
+        let migration = |version: i64, name: &str, sql: &'static str| {
+            Migration::new(version, name.to_owned().into(), MigrationType::Simple, sqlx::AssertSqlSafe(sql).into_sql_str(), false)
+        };
+        Migrator::with_migrations(vec![
+            migration(1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
+            migration(2, "accounts_audit", include_str!("../../migrations/sqlite/0002_accounts_audit.sql")),
+        ])
     }
 
     /// Takes the write lock up front, so concurrent writers wait in `busy_timeout` instead of
