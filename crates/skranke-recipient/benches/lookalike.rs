@@ -172,6 +172,14 @@ fn bench(c: &mut Criterion) {
         ("dense_builtin_plus_10000", &large_dense, mix(&dense, Names::Dense, 0)),
     ];
     let mut check = c.benchmark_group("lookalike_check");
+    // The floor, measured in the same run: lowercasing each name and looking it up in a hash
+    // set of the protected domains (what a plain allow-list costs).
+    let exact: std::collections::HashSet<String> = sparse.iter().cloned().collect();
+    let baseline_mix = mix(&sparse, Names::Sparse, 0);
+    check.throughput(Throughput::Elements(baseline_mix.len() as u64));
+    check.bench_function("baseline_exact_lookup", |b| {
+        b.iter(|| baseline_mix.iter().filter(|d| exact.contains(&black_box(d).to_lowercase())).count())
+    });
     for (label, set, typed) in &cases {
         let flagged = typed.iter().filter(|d| matches!(set.check(d), Verdict::Lookalike { .. })).count();
         eprintln!("{label}: {flagged} of {} typed domains flagged", typed.len());

@@ -76,7 +76,7 @@ fn head_budget(len: usize) -> usize {
 /// domain) or not clearly a typo. Never corrects anything itself.
 pub fn suggest(domain: &str) -> Option<String> {
     let name = normalise(domain)?;
-    let typed = name.unicode.as_str();
+    let typed = name.unicode();
     if matches!(BUILTIN.check(&name.ascii), Verdict::Known { .. }) {
         return name.trailing_dot.then(|| TARGETS.iter().find(|t| t.domain == typed).map(|t| t.domain.to_owned()))?;
     }

@@ -8,10 +8,18 @@ use std::borrow::Cow;
 pub(crate) struct Name {
     /// Lowercase A-label form without a trailing dot.
     pub(crate) ascii: String,
-    /// Unicode form without a trailing dot (equal to `ascii` for plain ASCII names).
-    pub(crate) unicode: String,
+    /// Unicode form without a trailing dot; `None` when it equals `ascii` (plain ASCII names,
+    /// nearly every name checked, so they cost one allocation, not two).
+    unicode: Option<String>,
     /// The input ended with a dot (`fredericia.dk.`); kept as a fact, never silently dropped.
     pub(crate) trailing_dot: bool,
+}
+
+impl Name {
+    /// The Unicode form (the A-label form when they are the same).
+    pub(crate) fn unicode(&self) -> &str {
+        self.unicode.as_deref().unwrap_or(&self.ascii)
+    }
 }
 
 /// Trims, lowercases and maps a typed domain through UTS #46 (only when it is not plain ASCII or
@@ -28,16 +36,17 @@ pub(crate) fn normalise(input: &str) -> Option<Name> {
     let plain = body.is_ascii() && !body.contains("xn--") && !body.contains("XN--");
     if plain {
         let ascii = body.to_ascii_lowercase();
-        return Some(Name { unicode: ascii.clone(), ascii, trailing_dot });
+        return Some(Name { unicode: None, ascii, trailing_dot });
     }
     let lower = body.to_lowercase();
     match idna::domain_to_ascii(&lower) {
         Ok(ascii) if !ascii.is_empty() => {
             let (unicode, _) = idna::domain_to_unicode(&ascii);
+            let unicode = (unicode != ascii).then_some(unicode);
             Some(Name { ascii, unicode, trailing_dot })
         }
         // Not a valid IDN: keep the lowercased text so the skeleton can still see through it.
-        _ => Some(Name { ascii: lower.clone(), unicode: lower, trailing_dot }),
+        _ => Some(Name { ascii: lower, unicode: None, trailing_dot }),
     }
 }
 
@@ -67,8 +76,10 @@ pub(crate) fn split(name: &Name) -> Parts<'_> {
     let label_ascii = registrable.split('.').next().unwrap_or(registrable);
     let suffix = registrable.split_once('.').map_or("", |(_, suffix)| suffix);
     let subdomain = ascii.strip_suffix(registrable).map_or("", |s| s.strip_suffix('.').unwrap_or(s));
-    let label =
-        if name.unicode == name.ascii { label_ascii } else { name.unicode.split('.').nth(skip).unwrap_or(label_ascii) };
+    let label = match &name.unicode {
+        None => label_ascii,
+        Some(unicode) => unicode.split('.').nth(skip).unwrap_or(label_ascii),
+    };
     Parts { label_ascii, label, suffix, subdomain, registrable }
 }
 
@@ -153,7 +164,7 @@ mod tests {
     fn normalise_trims_lowercases_and_maps_idn() {
         let name = normalise("  København.DK ").unwrap();
         assert_eq!(name.ascii, "xn--kbenhavn-54a.dk");
-        assert_eq!(name.unicode, "københavn.dk");
+        assert_eq!(name.unicode(), "københavn.dk");
         assert!(!name.trailing_dot);
         assert!(normalise("fredericia.dk.").unwrap().trailing_dot);
         assert_eq!(normalise("   "), None);
