@@ -3,6 +3,7 @@
 
 pub mod address_check;
 pub mod app;
+pub mod audit_verify;
 pub mod clock;
 pub mod config;
 pub mod demo;

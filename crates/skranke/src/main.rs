@@ -33,6 +33,16 @@ enum Command {
     /// Recipient checks on e-mail addresses.
     #[command(subcommand)]
     Address(AddressCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain from the first entry to the recorded head. Exit 0 when intact, 1 when
+    /// broken (naming the first bad entry), 2 on a usage or connection error.
+    Verify(DbArgs),
 }
 
 #[derive(Subcommand)]
@@ -118,6 +128,9 @@ async fn main() -> std::process::ExitCode {
         }
     };
     init_logging(&config.log);
+    if let Command::Audit(AuditCommand::Verify(args)) = &cli.command {
+        return audit_verify(args.database.as_deref().unwrap_or(&config.database)).await;
+    }
     match run(cli.command, config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -163,11 +176,41 @@ fn address_check(args: &CheckArgs) -> std::process::ExitCode {
     }
 }
 
+#[allow(clippy::print_stdout)] // The verdict is the command's output.
+async fn audit_verify(database: &str) -> std::process::ExitCode {
+    use skranke::audit_verify::{Outcome, verify};
+    let store = match AnyStore::connect(database).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("skranke audit verify: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match verify(&store).await {
+        Ok(Outcome::Intact(summary)) => {
+            println!("intact: {} entries, head {} {}", summary.entries, summary.head.seq, summary.head.hash);
+            std::process::ExitCode::SUCCESS
+        }
+        Ok(Outcome::Broken(broken)) => {
+            println!("BROKEN: {broken}");
+            std::process::ExitCode::FAILURE
+        }
+        Ok(Outcome::Unreadable { after, reason }) => {
+            println!("BROKEN after entry {after}: a row cannot be read ({reason})");
+            std::process::ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("skranke audit verify: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
 #[allow(clippy::print_stdout)] // The CLI's output is for people and for the test harness.
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match command {
-        Command::Address(_) => {}
+        Command::Address(_) | Command::Audit(_) => {}
         Command::Migrate(args) => {
             let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
             store.migrate().await?;

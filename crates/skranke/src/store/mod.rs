@@ -15,6 +15,7 @@ use std::future::Future;
 
 use jiff::{SignedDuration, Timestamp};
 use skranke_core::Interval;
+use skranke_core::audit::{AuditEntry, AuditRecord, ChainHead};
 use skranke_core::availability::AvailabilityInput;
 use skranke_core::ids::{AppointmentId, CentreId, MessageId, ServiceId, StaffId};
 
@@ -182,6 +183,17 @@ pub trait Store: Send + Sync {
     /// Idempotent per outbox message: a retried delivery is stored once.
     fn deliver_dev_mail(&self, mail: &DevMail) -> impl Future<Output = StoreResult<()>> + Send;
     fn list_dev_mail(&self, limit: u32) -> impl Future<Output = StoreResult<Vec<DevMail>>> + Send;
+
+    // The audit log (hash-chained, see `skranke_core::audit`). Use cases that change state append
+    // their records inside their own transaction; this method is for events that change nothing
+    // else (sign-ins, failed sign-ins, reads worth recording).
+    /// Chains and appends `records` in one transaction; returns the new head.
+    fn append_audit(&self, records: &[AuditRecord]) -> impl Future<Output = StoreResult<ChainHead>> + Send;
+    /// The recorded head: the newest entry's number and hash (`ChainHead::GENESIS` when empty).
+    fn audit_head(&self) -> impl Future<Output = StoreResult<ChainHead>> + Send;
+    /// Up to `limit` entries with `seq > after`, in order. Rows that no longer decode are
+    /// `Corrupt`, which `skranke audit verify` reports as a broken chain at that entry.
+    fn audit_page(&self, after: u64, limit: u32) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
 }
 
 /// The store chosen at start-up from the database URL.
@@ -256,6 +268,9 @@ forward! {
     fn list_outbox_for(&self, appointment: AppointmentId) -> StoreResult<Vec<(String, OutboxStatus)>>;
     fn deliver_dev_mail(&self, mail: &DevMail) -> StoreResult<()>;
     fn list_dev_mail(&self, limit: u32) -> StoreResult<Vec<DevMail>>;
+    fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<ChainHead>;
+    fn audit_head(&self) -> StoreResult<ChainHead>;
+    fn audit_page(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 }
 
 /// Microseconds since the Unix epoch: how both databases store instants.

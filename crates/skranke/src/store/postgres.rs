@@ -25,7 +25,13 @@ impl PgStore {
 
     fn migrator(&self) -> Migrator {
         let migration = |version: i64, name: &str, sql: &'static str| {
-            Migration::new(version, name.to_owned().into(), MigrationType::Simple, sqlx::AssertSqlSafe(sql).into_sql_str(), false)
+            Migration::new(
+                version,
+                name.to_owned().into(),
+                MigrationType::Simple,
+                sqlx::AssertSqlSafe(sql).into_sql_str(),
+                false,
+            )
         };
         Migrator::with_migrations(vec![
             migration(1, "init", include_str!("../../migrations/postgres/0001_init.sql")),
@@ -38,6 +44,9 @@ impl PgStore {
     }
 
     /// `SKIP LOCKED` lets several workers in several app instances claim disjoint batches.
+    /// The audit chain's head, locked so concurrent writers append one after the other.
+    const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
+
     const CLAIM_OUTBOX_SQL: &'static str = "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 \
         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
         AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $3 \

@@ -11,6 +11,7 @@ macro_rules! shared_store_impl {
 
         use jiff::{SignedDuration, Timestamp};
         use skranke_core::Interval;
+        use skranke_core::audit::{self, AuditEntry, AuditRecord, ChainHash, ChainHead};
         use skranke_core::availability::{AvailabilityInput, StaffCalendar};
         use skranke_core::booking::AppointmentStatus;
         use skranke_core::ids::{AppointmentId, CentreId, MessageId, ServiceId, StaffId};
@@ -105,6 +106,77 @@ macro_rules! shared_store_impl {
                 code_hash: r.try_get::<Option<String>, _>("code_hash")?.map(SecretHash::from_stored),
                 code_attempts: u8::try_from(r.try_get::<i32, _>("code_attempts")?).unwrap_or(u8::MAX),
                 created_at: from_us(r.try_get("created_at")?)?,
+            })
+        }
+
+        /// Appends `records` to the audit chain inside `tx`. The head row is read with the
+        /// database's lock (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds
+        /// the write lock), so concurrent writers append one after the other, never both after
+        /// the same head; the primary key on `seq` would refuse that anyway.
+        async fn append_audit_tx(tx: &mut Tx, records: &[AuditRecord]) -> StoreResult<ChainHead> {
+            let row = sqlx::query(sqlx::AssertSqlSafe(<$store>::AUDIT_HEAD_SQL)).fetch_one(&mut **tx).await?;
+            let seq = u64::try_from(row.try_get::<i64, _>("seq")?).map_err(|_| corrupt("audit_head.seq"))?;
+            let hash = ChainHash::from_hex(&row.try_get::<String, _>("hash")?).map_err(|_| corrupt("audit_head.hash"))?;
+            let mut head = ChainHead { seq, hash };
+            for record in records {
+                let entry = audit::chain(head, record.clone());
+                let object = entry.record.object.as_ref();
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, organisation_id, actor_kind, actor_id, actor_label, action, \
+                     object_kind, object_id, detail, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(i64::try_from(entry.seq).map_err(|_| corrupt("audit seq overflow"))?)
+                .bind(us(entry.record.at))
+                .bind(entry.record.organisation.map(|o| o.as_uuid()))
+                .bind(entry.record.actor.kind())
+                .bind(entry.record.actor.id())
+                .bind(entry.record.actor.label())
+                .bind(entry.record.action.as_str())
+                .bind(object.map(|o| o.kind()))
+                .bind(object.map(|o| o.id()))
+                .bind(entry.record.detail.to_canonical_json())
+                .bind(entry.prev_hash.to_hex())
+                .bind(entry.hash.to_hex())
+                .execute(&mut **tx)
+                .await?;
+                head = entry.head();
+            }
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(i64::try_from(head.seq).map_err(|_| corrupt("audit seq overflow"))?)
+                .bind(head.hash.to_hex())
+                .execute(&mut **tx)
+                .await?;
+            Ok(head)
+        }
+
+        fn audit_entry_from_row(r: &DbRow) -> StoreResult<AuditEntry> {
+            let seq: i64 = r.try_get("seq")?;
+            let bad = |what: &str| StoreError::Corrupt(format!("audit entry {seq}: {what}"));
+            let actor = audit::Actor::from_parts(
+                &r.try_get::<String, _>("actor_kind")?,
+                r.try_get::<Option<Uuid>, _>("actor_id")?,
+                &r.try_get::<String, _>("actor_label")?,
+            )
+            .map_err(|_| bad("actor"))?;
+            let object = match (r.try_get::<Option<String>, _>("object_kind")?, r.try_get::<Option<String>, _>("object_id")?) {
+                (Some(kind), Some(id)) => Some(audit::ObjectRef::new(&kind, &id).map_err(|_| bad("object"))?),
+                (None, None) => None,
+                _ => return Err(bad("object")),
+            };
+            let record = AuditRecord {
+                at: from_us(r.try_get("at")?)?,
+                organisation: r.try_get::<Option<Uuid>, _>("organisation_id")?.map(skranke_core::ids::OrganisationId::from_uuid),
+                actor,
+                action: audit::Action::new(&r.try_get::<String, _>("action")?).map_err(|_| bad("action"))?,
+                object,
+                detail: audit::Detail::from_json(&r.try_get::<String, _>("detail")?).map_err(|_| bad("detail"))?,
+            };
+            Ok(AuditEntry {
+                seq: u64::try_from(seq).map_err(|_| bad("seq"))?,
+                record,
+                prev_hash: ChainHash::from_hex(&r.try_get::<String, _>("prev_hash")?).map_err(|_| bad("prev_hash"))?,
+                hash: ChainHash::from_hex(&r.try_get::<String, _>("hash")?).map_err(|_| bad("hash"))?,
             })
         }
 
@@ -857,6 +929,32 @@ macro_rules! shared_store_impl {
                         })
                     })
                     .collect()
+            }
+
+            async fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<ChainHead> {
+                let mut tx = self.begin_write().await?;
+                let head = append_audit_tx(&mut tx, records).await?;
+                tx.commit().await?;
+                Ok(head)
+            }
+
+            async fn audit_head(&self) -> StoreResult<ChainHead> {
+                let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+                let seq = u64::try_from(row.try_get::<i64, _>("seq")?).map_err(|_| corrupt("audit_head.seq"))?;
+                let hash = ChainHash::from_hex(&row.try_get::<String, _>("hash")?).map_err(|_| corrupt("audit_head.hash"))?;
+                Ok(ChainHead { seq, hash })
+            }
+
+            async fn audit_page(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+                let rows = sqlx::query(
+                    "SELECT seq, at, organisation_id, actor_kind, actor_id, actor_label, action, object_kind, \
+                     object_id, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(i64::try_from(after).unwrap_or(i64::MAX))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(audit_entry_from_row).collect()
             }
         }
 

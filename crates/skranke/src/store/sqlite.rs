@@ -39,7 +39,13 @@ impl SqliteStore {
 
     fn migrator(&self) -> Migrator {
         let migration = |version: i64, name: &str, sql: &'static str| {
-            Migration::new(version, name.to_owned().into(), MigrationType::Simple, sqlx::AssertSqlSafe(sql).into_sql_str(), false)
+            Migration::new(
+                version,
+                name.to_owned().into(),
+                MigrationType::Simple,
+                sqlx::AssertSqlSafe(sql).into_sql_str(),
+                false,
+            )
         };
         Migrator::with_migrations(vec![
             migration(1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
@@ -55,6 +61,10 @@ impl SqliteStore {
 
     /// SQLite has one writer at a time, so a plain claim under `BEGIN IMMEDIATE` is exclusive;
     /// the lease (`locked_until`) returns messages of a crashed worker.
+    /// The audit chain's head, read inside the write transaction (`BEGIN IMMEDIATE` already
+    /// serialises writers).
+    const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+
     const CLAIM_OUTBOX_SQL: &'static str = "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 \
         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
         AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $3) \

@@ -6,6 +6,7 @@
 //! real server. Further HTTP-level test modules are added here as `mod …;` too.
 
 mod api;
+mod audit;
 mod concurrency;
 mod crash;
 mod store_conformance;

@@ -1,0 +1,155 @@
+//! The audit log's tamper evidence on both databases: entries are appended through the store,
+//! then rows are edited, deleted and reordered behind its back with plain SQL, and
+//! `audit_verify::verify` (what `skranke audit verify` runs) must name the first bad entry.
+
+use jiff::Timestamp;
+use serde_json::json;
+use skranke::audit_verify::{Outcome, verify};
+use skranke_core::audit::{Action, Actor, AuditRecord, BreakKind, Detail, Label, ObjectRef};
+use skranke_core::ids::OrganisationId;
+use uuid::Uuid;
+
+use crate::support::*;
+
+both!(
+    an_untouched_chain_verifies,
+    an_edited_entry_is_named,
+    an_edited_detail_is_named,
+    a_deleted_entry_is_named,
+    reordered_entries_are_named,
+    deleting_the_newest_entries_is_caught_by_the_head,
+    a_row_beyond_the_head_is_caught,
+    a_row_that_cannot_be_read_is_reported_not_skipped,
+);
+
+fn record(i: u32) -> AuditRecord {
+    AuditRecord {
+        at: Timestamp::from_second(1_790_000_000 + i64::from(i)).unwrap(),
+        organisation: Some(OrganisationId::from_uuid(Uuid::from_u128(7))),
+        actor: Actor::User {
+            id: Uuid::from_u128(42),
+            label: Label::new("admin@eksempel-kommune.example.org").unwrap(),
+        },
+        action: Action::new("service.update").unwrap(),
+        object: Some(ObjectRef::new("service", &format!("svc-{i}")).unwrap()),
+        detail: Detail::new(json!({ "duration_minutes": { "old": 10, "new": 10 + i } })).unwrap(),
+    }
+}
+
+/// Appends 30 entries in three transactions (10 each), as three use cases would.
+async fn seed<S: TestDb>(store: &S) {
+    for batch in 0..3u32 {
+        let records: Vec<AuditRecord> = (0..10).map(|i| record(batch * 10 + i + 1)).collect();
+        store.append_audit(&records).await.unwrap();
+    }
+    assert_eq!(store.audit_head().await.unwrap().seq, 30);
+}
+
+async fn broken_at<S: TestDb>(store: &S) -> (u64, BreakKind) {
+    match verify(store).await.unwrap() {
+        Outcome::Broken(b) => (b.seq, b.kind),
+        other => panic!("expected a broken chain, got {other:?}"),
+    }
+}
+
+async fn an_untouched_chain_verifies<S: TestDb>(store: S) {
+    match verify(&store).await.unwrap() {
+        Outcome::Intact(summary) => assert_eq!((summary.entries, summary.head.seq), (0, 0), "empty log"),
+        other => panic!("{other:?}"),
+    }
+    seed(&store).await;
+    match verify(&store).await.unwrap() {
+        Outcome::Intact(summary) => assert_eq!(summary.entries, 30),
+        other => panic!("{other:?}"),
+    }
+    let page = store.audit_page(10, 5).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [11, 12, 13, 14, 15]);
+    assert_eq!(page[0].record, record(11), "entries read back exactly as recorded");
+}
+
+async fn an_edited_entry_is_named<S: TestDb>(store: S) {
+    seed(&store).await;
+    store.execute("UPDATE audit_log SET actor_label = 'someone.else@example.org' WHERE seq = 17", &[]).await;
+    assert_eq!(broken_at(&store).await, (17, BreakKind::HashMismatch));
+}
+
+async fn an_edited_detail_is_named<S: TestDb>(store: S) {
+    seed(&store).await;
+    store
+        .execute("UPDATE audit_log SET detail = '{\"duration_minutes\":{\"new\":99,\"old\":10}}' WHERE seq = 4", &[])
+        .await;
+    assert_eq!(broken_at(&store).await, (4, BreakKind::HashMismatch));
+}
+
+async fn a_deleted_entry_is_named<S: TestDb>(store: S) {
+    seed(&store).await;
+    store.execute("DELETE FROM audit_log WHERE seq = 12", &[]).await;
+    let (seq, kind) = broken_at(&store).await;
+    assert_eq!(seq, 12, "{kind:?}");
+}
+
+async fn reordered_entries_are_named<S: TestDb>(store: S) {
+    seed(&store).await;
+    // Swap the contents of entries 20 and 21, keeping their numbers (what "reordering" is when
+    // seq is the primary key).
+    for sql in [
+        "UPDATE audit_log SET seq = -20 WHERE seq = 20",
+        "UPDATE audit_log SET seq = 20 WHERE seq = 21",
+        "UPDATE audit_log SET seq = 21 WHERE seq = -20",
+    ] {
+        assert_eq!(store.execute(sql, &[]).await, 1);
+    }
+    let (seq, _) = broken_at(&store).await;
+    assert_eq!(seq, 20);
+}
+
+async fn deleting_the_newest_entries_is_caught_by_the_head<S: TestDb>(store: S) {
+    seed(&store).await;
+    store.execute("DELETE FROM audit_log WHERE seq > 27", &[]).await;
+    let (seq, kind) = broken_at(&store).await;
+    assert_eq!((seq, kind), (28, BreakKind::Truncated { recorded_seq: 30 }));
+}
+
+async fn a_row_beyond_the_head_is_caught<S: TestDb>(store: S) {
+    seed(&store).await;
+    // Roll the head back by hand: rows 29 and 30 now lie beyond what was recorded.
+    store.execute("UPDATE audit_head SET seq = 28, hash = (SELECT hash FROM audit_log WHERE seq = 28)", &[]).await;
+    let (seq, kind) = broken_at(&store).await;
+    assert!(matches!(kind, BreakKind::BeyondHead { recorded_seq: 28 }), "{seq} {kind:?}");
+}
+
+async fn a_row_that_cannot_be_read_is_reported_not_skipped<S: TestDb>(store: S) {
+    seed(&store).await;
+    store.execute("UPDATE audit_log SET hash = 'not hex' WHERE seq = 9", &[]).await;
+    match verify(&store).await.unwrap() {
+        Outcome::Unreadable { reason, .. } => assert!(reason.contains("audit entry 9"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The command itself: exit 0 on an intact log, 1 naming the entry on a broken one.
+#[tokio::test]
+async fn the_cli_exits_non_zero_and_names_the_entry() {
+    let dir = std::env::temp_dir().join("skranke-it").join(Uuid::new_v4().simple().to_string());
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("audit.db").display());
+    let store = skranke::store::SqliteStore::connect(&url).await.unwrap();
+    skranke::store::Store::migrate(&store).await.unwrap();
+    seed(&store).await;
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_skranke"))
+            .args(["audit", "verify", "--database", &url])
+            .env("SKRANKE_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let ok = run();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("intact: 30 entries"));
+    store.execute("UPDATE audit_log SET action = 'service.delete' WHERE seq = 5", &[]).await;
+    let broken = run();
+    assert_eq!(broken.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(out.contains("BROKEN") && out.contains("entry 5"), "{out}");
+    let _ = std::fs::remove_dir_all(dir);
+}
