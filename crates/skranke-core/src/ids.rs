@@ -67,3 +67,11 @@ id_type!(
     /// A message in the outbox.
     MessageId
 );
+id_type!(
+    /// A staff user who signs in (receptionist, caseworker, administrator, …).
+    UserId
+);
+id_type!(
+    /// A personal API token of a user (the token's secret is never part of its id).
+    ApiTokenId
+);

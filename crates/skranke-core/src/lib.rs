@@ -4,6 +4,7 @@
 //! parameter (`now: Timestamp`), randomness as bytes. Storage, HTTP, mail and the CLI live in the
 //! `skranke` crate and call into this one. See ARCHITECTURE.md for the invariants.
 
+pub mod access;
 pub mod audit;
 pub mod availability;
 pub mod booking;

@@ -4,6 +4,7 @@
 pub mod address_check;
 pub mod app;
 pub mod audit_verify;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod demo;
