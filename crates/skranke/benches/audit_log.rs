@@ -37,46 +37,9 @@ fn record(i: usize) -> AuditRecord {
     }
 }
 
-/// N single-row autocommit inserts, all issued at once and limited by the connection pool.
-macro_rules! raw_inserts {
-    ($pool:expr, $create:literal) => {{
-        let pool = $pool.clone();
-        pool.execute($create).await.unwrap();
-        let started = Instant::now();
-        let tasks: Vec<_> = (0..SINGLE)
-            .map(|i| {
-                let pool = pool.clone();
-                tokio::spawn(async move {
-                    sqlx::query("INSERT INTO bench_raw (id, v) VALUES ($1, $2)")
-                        .bind(i as i64)
-                        .bind("x")
-                        .execute(&pool)
-                        .await
-                        .unwrap();
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
-        SINGLE as f64 / started.elapsed().as_secs_f64()
-    }};
-}
-
-async fn raw_insert_rate(store: &AnyStore) -> f64 {
-    match store {
-        AnyStore::Sqlite(s) => {
-            raw_inserts!(s.pool(), "CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
-        }
-        AnyStore::Postgres(s) => {
-            raw_inserts!(s.pool(), "CREATE TABLE bench_raw (id BIGINT PRIMARY KEY, v TEXT NOT NULL)")
-        }
-    }
-}
-
 async fn run(label: &str, store: AnyStore, total: usize) {
     store.migrate().await.unwrap();
-    let raw = raw_insert_rate(&store).await;
+    let raw = skranke::loadtest::raw_insert_rate(&store, SINGLE).await;
 
     let started = Instant::now();
     let tasks: Vec<_> = (0..SINGLE)

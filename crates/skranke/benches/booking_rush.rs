@@ -25,47 +25,9 @@ use sqlx::Executor;
 const CLIENTS: usize = 1_000;
 const SLOTS: usize = 500;
 
-/// N single-row autocommit inserts, all issued at once and limited by the connection pool.
-macro_rules! raw_inserts {
-    ($pool:expr, $create:literal) => {{
-        const N: usize = 2_000;
-        let pool = $pool.clone();
-        pool.execute($create).await.unwrap();
-        let started = Instant::now();
-        let tasks: Vec<_> = (0..N)
-            .map(|i| {
-                let pool = pool.clone();
-                tokio::spawn(async move {
-                    sqlx::query("INSERT INTO bench_raw (id, v) VALUES ($1, $2)")
-                        .bind(i as i64)
-                        .bind("x")
-                        .execute(&pool)
-                        .await
-                        .unwrap();
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
-        N as f64 / started.elapsed().as_secs_f64()
-    }};
-}
-
-async fn raw_insert_rate(store: &AnyStore) -> f64 {
-    match store {
-        AnyStore::Sqlite(s) => {
-            raw_inserts!(s.pool(), "CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
-        }
-        AnyStore::Postgres(s) => {
-            raw_inserts!(s.pool(), "CREATE TABLE bench_raw (id BIGINT PRIMARY KEY, v TEXT NOT NULL)")
-        }
-    }
-}
-
 async fn rush(label: &str, store: AnyStore) {
     store.migrate().await.unwrap();
-    let raw = raw_insert_rate(&store).await;
+    let raw = skranke::loadtest::raw_insert_rate(&store, 2_000).await;
     let centre = skranke::loadtest::seed_centre(&store, 1, 1, 1).await.unwrap();
     let app = App::new(store.clone(), Arc::new(SystemClock), AppSettings::default());
     let tz = TimeZone::get("Europe/Copenhagen").unwrap();

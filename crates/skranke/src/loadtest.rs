@@ -126,3 +126,46 @@ pub async fn book_spread(app: &App, centre: &LargeCentre, count: usize) -> Resul
 fn gcd(a: usize, b: usize) -> usize {
     if b == 0 { a } else { gcd(b, a % b) }
 }
+
+/// The baseline the database benchmarks compare against: `n` single-row autocommit inserts into a
+/// scratch table `bench_raw`, all issued at once and limited by the store's connection pool.
+/// Returns inserts per second.
+///
+/// # Panics
+/// When the database refuses (a benchmark has nothing to report then).
+#[allow(clippy::unwrap_used)]
+pub async fn raw_insert_rate(store: &crate::store::AnyStore, n: usize) -> f64 {
+    use sqlx::Executor as _;
+    macro_rules! raw_inserts {
+        ($pool:expr, $create:literal) => {{
+            let pool = $pool.clone();
+            pool.execute($create).await.unwrap();
+            let started = std::time::Instant::now();
+            let tasks: Vec<_> = (0..n)
+                .map(|i| {
+                    let pool = pool.clone();
+                    tokio::spawn(async move {
+                        sqlx::query("INSERT INTO bench_raw (id, v) VALUES ($1, $2)")
+                            .bind(i as i64)
+                            .bind("x")
+                            .execute(&pool)
+                            .await
+                            .unwrap();
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            n as f64 / started.elapsed().as_secs_f64()
+        }};
+    }
+    match store {
+        crate::store::AnyStore::Sqlite(s) => {
+            raw_inserts!(s.pool(), "CREATE TABLE bench_raw (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+        }
+        crate::store::AnyStore::Postgres(s) => {
+            raw_inserts!(s.pool(), "CREATE TABLE bench_raw (id BIGINT PRIMARY KEY, v TEXT NOT NULL)")
+        }
+    }
+}
