@@ -114,6 +114,11 @@ impl Checker {
                 };
             }
         };
+        self.judge_parsed(&address)
+    }
+
+    /// The verdict on an address that parsed.
+    fn judge_parsed(&self, address: &EmailAddress) -> Judgement {
         let domain = address.domain();
         if self.own.contains(domain) {
             return Judgement::Internal { domain: domain.ascii().to_owned() };
@@ -144,8 +149,8 @@ impl Checker {
         });
         let Some(meant) = meant else { return String::new() };
         let candidate = format!("{local}@{meant}");
-        match self.judge(&candidate) {
-            Judgement::Internal { .. } | Judgement::Ok { .. } => candidate,
+        match EmailAddress::parse(&candidate).map(|address| self.judge_parsed(&address)) {
+            Ok(Judgement::Internal { .. } | Judgement::Ok { .. }) => candidate,
             _ => String::new(),
         }
     }

@@ -78,13 +78,11 @@ async fn read_pages<S: Store>(
             Ok(rows) => rows.last().map(|e| e.seq),
             Err(_) => None,
         };
-        let end = last.is_none();
         if !matches!(&page, Ok(rows) if rows.is_empty()) && pages.send(page).await.is_err() {
             return;
         }
-        match last {
-            Some(seq) if !end => after = seq,
-            _ => return,
-        }
+        // The log ended, or the error was passed on.
+        let Some(seq) = last else { return };
+        after = seq;
     }
 }

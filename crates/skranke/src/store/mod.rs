@@ -273,6 +273,26 @@ forward! {
     fn audit_page(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 }
 
+/// The embedded migrations of one database, as `(version, name, SQL)`.
+pub(crate) fn migrator(migrations: &[(i64, &str, &'static str)]) -> sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr as _;
+    use sqlx::migrate::{Migration, MigrationType};
+    sqlx::migrate::Migrator::with_migrations(
+        migrations
+            .iter()
+            .map(|&(version, name, sql)| {
+                Migration::new(
+                    version,
+                    name.to_owned().into(),
+                    MigrationType::Simple,
+                    sqlx::AssertSqlSafe(sql).into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
 /// Microseconds since the Unix epoch: how both databases store instants.
 pub(crate) fn us(t: Timestamp) -> i64 {
     t.as_microsecond()

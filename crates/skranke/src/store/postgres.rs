@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::Postgres;
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, SqlSafeStr};
 
 #[derive(Clone, Debug)]
 pub struct PgStore {
@@ -24,18 +24,9 @@ impl PgStore {
     }
 
     fn migrator(&self) -> Migrator {
-        let migration = |version: i64, name: &str, sql: &'static str| {
-            Migration::new(
-                version,
-                name.to_owned().into(),
-                MigrationType::Simple,
-                sqlx::AssertSqlSafe(sql).into_sql_str(),
-                false,
-            )
-        };
-        Migrator::with_migrations(vec![
-            migration(1, "init", include_str!("../../migrations/postgres/0001_init.sql")),
-            migration(2, "accounts_audit", include_str!("../../migrations/postgres/0002_accounts_audit.sql")),
+        super::migrator(&[
+            (1, "init", include_str!("../../migrations/postgres/0001_init.sql")),
+            (2, "accounts_audit", include_str!("../../migrations/postgres/0002_accounts_audit.sql")),
         ])
     }
 

@@ -7,9 +7,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqlSafeStr, Sqlite, SqlitePool};
+use sqlx::{Sqlite, SqlitePool};
 
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -38,18 +38,9 @@ impl SqliteStore {
     }
 
     fn migrator(&self) -> Migrator {
-        let migration = |version: i64, name: &str, sql: &'static str| {
-            Migration::new(
-                version,
-                name.to_owned().into(),
-                MigrationType::Simple,
-                sqlx::AssertSqlSafe(sql).into_sql_str(),
-                false,
-            )
-        };
-        Migrator::with_migrations(vec![
-            migration(1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
-            migration(2, "accounts_audit", include_str!("../../migrations/sqlite/0002_accounts_audit.sql")),
+        super::migrator(&[
+            (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
+            (2, "accounts_audit", include_str!("../../migrations/sqlite/0002_accounts_audit.sql")),
         ])
     }
 
