@@ -27,6 +27,12 @@ pub enum AppError {
     InvalidState,
     #[error("missing or wrong manage token")]
     InvalidToken,
+    /// No valid session or API token: sign in first.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Signed in, but the role does not allow this here.
+    #[error("not allowed")]
+    Forbidden,
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -52,6 +58,8 @@ impl AppError {
             AppError::HoldExpired => "hold_expired",
             AppError::InvalidState => "invalid_state",
             AppError::InvalidToken => "invalid_token",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Forbidden => "forbidden",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }

@@ -4,6 +4,7 @@
 pub mod booking;
 mod cache;
 mod error;
+pub mod principal;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use crate::clock::Clock;
 use crate::store::AnyStore;
 
 pub use error::AppError;
+pub use principal::{Principal, Via};
 
 /// Settings the use cases need.
 #[derive(Clone, Debug)]

@@ -35,7 +35,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::CodeAttemptsExhausted | AppError::HoldExpired => StatusCode::GONE,
         AppError::InvalidState => StatusCode::CONFLICT,
-        AppError::InvalidToken => StatusCode::UNAUTHORIZED,
+        AppError::InvalidToken | AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

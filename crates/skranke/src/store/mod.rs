@@ -9,6 +9,8 @@
 mod model;
 mod postgres;
 mod sql;
+mod sql_accounts;
+mod sql_admin;
 mod sqlite;
 
 use std::future::Future;
@@ -100,6 +102,12 @@ pub trait Store: Send + Sync {
     fn create_service(&self, service: &Service) -> impl Future<Output = StoreResult<()>> + Send;
     fn create_staff(&self, staff: &StaffMember) -> impl Future<Output = StoreResult<()>> + Send;
     fn add_absence(&self, staff: StaffId, when: Interval) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // --- administration (begin): configuration changes, each with its audit record (sql_admin.rs)
+    // --- administration (end)
+
+    // --- accounts (begin): users, grants, sessions, API tokens, throttling, resets (sql_accounts.rs)
+    // --- accounts (end)
 
     // Reads.
     fn list_centres(&self) -> impl Future<Output = StoreResult<Vec<CentreView>>> + Send;
@@ -249,6 +257,10 @@ forward! {
     fn create_service(&self, service: &Service) -> StoreResult<()>;
     fn create_staff(&self, staff: &StaffMember) -> StoreResult<()>;
     fn add_absence(&self, staff: StaffId, when: Interval) -> StoreResult<()>;
+    // --- administration forwards (begin)
+    // --- administration forwards (end)
+    // --- accounts forwards (begin)
+    // --- accounts forwards (end)
     fn list_centres(&self) -> StoreResult<Vec<CentreView>>;
     fn get_centre(&self, id: CentreId) -> StoreResult<Option<CentreView>>;
     fn list_services(&self, centre: CentreId) -> StoreResult<Vec<Service>>;

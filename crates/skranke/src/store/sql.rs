@@ -299,7 +299,13 @@ macro_rules! shared_store_impl {
             appointment_from_row(&row)
         }
 
+        crate::store::sql_accounts::account_helpers!();
+        crate::store::sql_admin::admin_helpers!();
+
         impl Store for $store {
+            crate::store::sql_accounts::account_store_methods!();
+            crate::store::sql_admin::admin_store_methods!();
+
             async fn migrate(&self) -> StoreResult<()> {
                 let mut conn = self.pool.acquire().await?;
                 // `run_direct` is `run` on a connection we keep (`run(&mut *conn)` is not `Send` here).
