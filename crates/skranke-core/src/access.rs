@@ -130,7 +130,9 @@ keyed_enum! {
         ManageOrganisation => "manage_organisation",
         /// Manage the organisation's users and their roles (grants).
         ManageUsers => "manage_users",
-        /// Read the audit log.
+        /// Read the audit log: who did what, when. The data-protection officer, the organisation's
+        /// administrators (for their configuration history) and, for platform-level entries only,
+        /// the platform operator.
         ViewAudit => "view_audit",
         /// Scope a personal data breach: which citizens and data a time window or an actor touched.
         RunBreachReport => "run_breach_report",
@@ -158,7 +160,7 @@ pub const fn allows(role: Role, permission: Permission) -> bool {
         P::ManageCentre => matches!(role, R::CentreAdmin | R::OrgAdmin),
         P::ManageOrganisation => matches!(role, R::OrgAdmin),
         P::ManageUsers => matches!(role, R::OrgAdmin),
-        P::ViewAudit => matches!(role, R::DataProtectionOfficer),
+        P::ViewAudit => matches!(role, R::DataProtectionOfficer | R::OrgAdmin | R::PlatformOperator),
         P::RunBreachReport => matches!(role, R::DataProtectionOfficer),
         P::ManageOwnAccount => true,
         P::ManageOrganisations => matches!(role, R::PlatformOperator),

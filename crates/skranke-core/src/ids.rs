@@ -75,3 +75,7 @@ id_type!(
     /// A personal API token of a user (the token's secret is never part of its id).
     ApiTokenId
 );
+id_type!(
+    /// A staff member's signed-in browser session (not its secret token).
+    SessionId
+);

@@ -32,6 +32,12 @@ impl TextError {
     }
 }
 
+/// One line of text a person typed (a name, a label): surrounding space trimmed, not empty, no
+/// control characters (which also rules out line breaks), at most `max` characters.
+pub fn clean_line(raw: &str, max: usize) -> Result<String, TextError> {
+    clean(raw, max)
+}
+
 fn clean(raw: &str, max: usize) -> Result<String, TextError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {

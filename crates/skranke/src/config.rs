@@ -24,6 +24,8 @@ pub struct Config {
     pub log: String,
     /// Milliseconds an availability answer may be reused; 0 turns the cache off.
     pub availability_cache_ms: i64,
+    /// Sign-in: password hashing cost, throttling, session timeouts, cookies (`[auth]`).
+    pub auth: crate::app::accounts::AuthSettings,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             mail_transport: "dev-mailbox".into(),
             log: "info".into(),
             availability_cache_ms: 1000,
+            auth: crate::app::accounts::AuthSettings::default(),
         }
     }
 }
@@ -99,6 +102,13 @@ impl Config {
         if let Some(v) = get("SKRANKE_AVAILABILITY_CACHE_MS") {
             self.availability_cache_ms = num("SKRANKE_AVAILABILITY_CACHE_MS", v)?;
         }
+        if let Some(v) = get("SKRANKE_SECURE_COOKIES") {
+            self.auth.secure_cookies = match v.as_str() {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                _ => return Err(ConfigError::Env { name: "SKRANKE_SECURE_COOKIES".into(), value: v }),
+            };
+        }
         if let Some(v) = get("SKRANKE_LOG") {
             self.log = v;
         }
@@ -115,6 +125,7 @@ impl Config {
         if !(0..=60_000).contains(&self.availability_cache_ms) {
             return Err(ConfigError::Invalid("availability_cache_ms must be 0–60000".into()));
         }
+        self.auth.validate().map_err(ConfigError::Invalid)?;
         if self.mail_transport != "dev-mailbox" {
             return Err(ConfigError::Invalid("mail_transport must be dev-mailbox (SMTP is not built yet)".into()));
         }

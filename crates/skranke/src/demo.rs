@@ -5,13 +5,15 @@ use jiff::Timestamp;
 use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
 use skranke_core::Interval;
+use skranke_core::access::{Grant, Role, Scope};
 use skranke_core::calendar::ClosedDays;
 use skranke_core::hours::{TimeRange, WeeklyHours};
-use skranke_core::ids::{CentreId, OrganisationId, QueueId, ServiceId, StaffId};
+use skranke_core::ids::{CentreId, OrganisationId, QueueId, ServiceId, StaffId, UserId};
 use skranke_core::service::{Sensitivity, ServiceRules};
 
 use crate::app::random_bytes;
-use crate::store::{Centre, Organisation, Queue, Service, StaffMember, Store, StoreError};
+use crate::auth::password::{NewPassword, PasswordParams, hash_password};
+use crate::store::{Centre, Organisation, Queue, Service, StaffMember, Store, StoreError, User};
 
 fn hours(ranges: &[&str], thursday: &[&str]) -> Result<WeeklyHours, StoreError> {
     let parse = |list: &[&str]| -> Result<Vec<TimeRange>, StoreError> {
@@ -32,6 +34,7 @@ fn rules(duration: i32, buffer: i32, capacity: u16, online: bool) -> Result<Serv
 pub struct Seeded {
     pub centres: Vec<(CentreId, String)>,
     pub services: Vec<(CentreId, ServiceId, String)>,
+    pub sign_ins: Vec<DemoSignIn>,
 }
 
 struct ServiceSpec {
@@ -105,27 +108,144 @@ const YDELSESCENTER: &[ServiceSpec] = &[
 ];
 
 /// Seeds the demo organisation. `now` decides which closure lies in the coming weeks.
-pub async fn seed(store: &impl Store, now: Timestamp) -> Result<Seeded, StoreError> {
-    let tz = TimeZone::get("Europe/Copenhagen").map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let org = Organisation {
-        id: OrganisationId::from_random_bytes(random_bytes()),
-        name: "Eksempel Kommune".into(),
-        timezone: "Europe/Copenhagen".into(),
-        mail_domains: vec!["eksempel-kommune.example.org".into()],
-    };
-    store.create_organisation(&org).await?;
-    let mut seeded = Seeded { centres: Vec::new(), services: Vec::new() };
-    let centres = [
-        (
-            "Borgerservice Eksempelby",
-            "Torvet 1, 9999 Eksempelby",
-            "B",
+/// A centre to seed: name, address, ticket prefix, queue name (Danish, English), services.
+type CentreSpec = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static [ServiceSpec]);
+
+/// One fictional municipality: its name, mail domain and centres.
+struct OrgSpec {
+    name: &'static str,
+    domain: &'static str,
+    centres: &'static [CentreSpec],
+}
+
+const ORGANISATIONS: [OrgSpec; 2] = [
+    OrgSpec {
+        name: "Eksempel Kommune",
+        domain: "eksempelkommune.dk",
+        centres: &[
+            (
+                "Borgerservice Eksempelby",
+                "Torvet 1, 9999 Eksempelby",
+                "B",
+                "Borgerservice",
+                "Citizen service",
+                BORGERSERVICE,
+            ),
+            ("Ydelsescenter Eksempelby", "Rådhusstræde 4, 9999 Eksempelby", "Y", "Ydelser", "Benefits", YDELSESCENTER),
+        ],
+    },
+    OrgSpec {
+        name: "Prøvested Kommune",
+        domain: "proevestedkommune.dk",
+        centres: &[(
+            "Borgerservice Prøvested",
+            "Havnegade 2, 9998 Prøvested",
+            "P",
             "Borgerservice",
             "Citizen service",
             BORGERSERVICE,
-        ),
-        ("Ydelsescenter Eksempelby", "Rådhusstræde 4, 9999 Eksempelby", "Y", "Ydelser", "Benefits", YDELSESCENTER),
-    ];
+        )],
+    },
+];
+
+/// The password of every demo account (printed at start; the demo is on the local machine).
+pub const DEMO_PASSWORD: &str = "skranke-demo-2026";
+
+/// A demo account to print: who, with which role, where.
+#[derive(Debug)]
+pub struct DemoSignIn {
+    pub email: String,
+    pub role: Role,
+    pub organisation: String,
+}
+
+/// Seeds both fictional municipalities with their centres, services and staff, and one user per
+/// role (a platform operator; in Eksempel Kommune a receptionist and a centre administrator for
+/// its Borgerservice, a caseworker for its Ydelsescenter, an organisation administrator and a
+/// data-protection officer; in Prøvested Kommune an organisation administrator and a
+/// receptionist), all with [`DEMO_PASSWORD`].
+pub async fn seed(store: &impl Store, now: Timestamp, password: &PasswordParams) -> Result<Seeded, StoreError> {
+    let mut seeded = Seeded { centres: Vec::new(), services: Vec::new(), sign_ins: Vec::new() };
+    let mut orgs = Vec::new();
+    for spec in &ORGANISATIONS {
+        let (org, centres) = seed_organisation(store, now, spec, &mut seeded).await?;
+        orgs.push((org, centres));
+    }
+    seed_accounts(store, now, password, &orgs, &mut seeded).await?;
+    Ok(seeded)
+}
+
+async fn seed_accounts(
+    store: &impl Store,
+    now: Timestamp,
+    params: &PasswordParams,
+    orgs: &[(Organisation, Vec<CentreId>)],
+    seeded: &mut Seeded,
+) -> Result<(), StoreError> {
+    let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(e.to_string());
+    let demo_password = NewPassword::parse(DEMO_PASSWORD).map_err(|e| corrupt(&e))?;
+    let mut accounts: Vec<(String, String, Option<OrganisationId>, Grant, String)> = Vec::new();
+    let operator = Grant::new(Role::PlatformOperator, Scope::Platform).map_err(|e| corrupt(&e))?;
+    accounts.push(("operator@skranke.example.org".into(), "Pia Platform".into(), None, operator, "–".into()));
+    for (i, (org, centres)) in orgs.iter().enumerate() {
+        let domain = org.mail_domains.first().cloned().unwrap_or_default();
+        let at_org = |role| Grant::new(role, Scope::Organisation(org.id)).map_err(|e| corrupt(&e));
+        let at_centre = |role, k: usize| {
+            let centre = centres.get(k).copied().ok_or_else(|| StoreError::Corrupt("demo centre".into()))?;
+            Grant::new(role, Scope::Centre { organisation: org.id, centre }).map_err(|e| corrupt(&e))
+        };
+        let people: Vec<(&str, &str, Grant)> = if i == 0 {
+            vec![
+                ("receptionist", "Rikke Reception", at_centre(Role::Receptionist, 0)?),
+                ("caseworker", "Søren Sagsbehandler", at_centre(Role::Caseworker, 1)?),
+                ("centre-admin", "Cecilie Centerleder", at_centre(Role::CentreAdmin, 0)?),
+                ("org-admin", "Ole Organisation", at_org(Role::OrgAdmin)?),
+                ("dpo", "Dorthe Databeskyttelse", at_org(Role::DataProtectionOfficer)?),
+            ]
+        } else {
+            vec![
+                ("org-admin", "Paula Prøvested", at_org(Role::OrgAdmin)?),
+                ("receptionist", "Peter Prøvested", at_centre(Role::Receptionist, 0)?),
+            ]
+        };
+        for (local, name, grant) in people {
+            accounts.push((format!("{local}@{domain}"), name.into(), Some(org.id), grant, org.name.clone()));
+        }
+    }
+    for (email, name, organisation, grant, org_name) in accounts {
+        let hash = hash_password(params, &demo_password, random_bytes()).map_err(|e| corrupt(&e))?;
+        let user = User {
+            id: UserId::from_random_bytes(random_bytes()),
+            organisation,
+            email: email.clone(),
+            name,
+            password_hash: Some(hash.as_str().to_owned()),
+            created_at: now,
+            disabled_at: None,
+            sessions_valid_after: Timestamp::UNIX_EPOCH,
+        };
+        store.create_user(&user, &[grant], &[]).await?;
+        seeded.sign_ins.push(DemoSignIn { email, role: grant.role(), organisation: org_name });
+    }
+    Ok(())
+}
+
+async fn seed_organisation(
+    store: &impl Store,
+    now: Timestamp,
+    spec: &OrgSpec,
+    seeded: &mut Seeded,
+) -> Result<(Organisation, Vec<CentreId>), StoreError> {
+    let tz = TimeZone::get("Europe/Copenhagen").map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let org = Organisation {
+        id: OrganisationId::from_random_bytes(random_bytes()),
+        name: spec.name.into(),
+        timezone: "Europe/Copenhagen".into(),
+        mail_domains: vec![spec.domain.into()],
+    };
+    store.create_organisation(&org).await?;
+    let mut centre_ids = Vec::new();
+    let centres = spec.centres.iter().copied();
     for (name, address, prefix, queue_da, queue_en, specs) in centres {
         let centre = Centre {
             id: CentreId::from_random_bytes(random_bytes()),
@@ -136,6 +256,7 @@ pub async fn seed(store: &impl Store, now: Timestamp) -> Result<Seeded, StoreErr
             closed_days: ClosedDays::default(),
         };
         store.create_centre(&centre).await?;
+        centre_ids.push(centre.id);
         seeded.centres.push((centre.id, centre.name.clone()));
         let queue = Queue {
             id: QueueId::from_random_bytes(random_bytes()),
@@ -185,5 +306,5 @@ pub async fn seed(store: &impl Store, now: Timestamp) -> Result<Seeded, StoreErr
             }
         }
     }
-    Ok(seeded)
+    Ok((org, centre_ids))
 }

@@ -104,6 +104,7 @@ fn settings(config: &Config) -> AppSettings {
         },
         public_url: config.public_url.clone().unwrap_or_default(),
         availability_cache_ttl: SignedDuration::from_millis(config.availability_cache_ms),
+        auth: config.auth.clone(),
     }
 }
 
@@ -238,7 +239,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let seeded = if args.keep && !store.list_centres().await?.is_empty() {
                 None
             } else {
-                Some(skranke::demo::seed(&store, clock.now()).await?)
+                Some(skranke::demo::seed(&store, clock.now(), &config.auth.password).await?)
             };
             let mut demo_settings = settings(&config);
             demo_settings.public_url = String::new();
@@ -246,9 +247,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 skranke::server::start(&args.listen, store, clock, demo_settings, true, WorkerSettings::default())
                     .await?;
             let url = running.url();
-            println!("Skranke demo: Eksempel Kommune (fictional; mail stays on this machine).");
+            println!("Skranke demo: Eksempel Kommune and Prøvested Kommune (fictional; mail stays on this machine).");
             println!("  Booking start page   {url}/");
-            if let Some(seeded) = seeded {
+            if let Some(seeded) = &seeded {
                 for (id, name) in &seeded.centres {
                     println!("  {name}: {url}/book/{id}");
                 }
@@ -259,7 +260,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("  Demo mailbox         {url}/dev/mail");
             println!("  API (OpenAPI)        {url}/api/v1/openapi.json");
             println!("  Health, metrics      {url}/healthz  {url}/metrics");
-            println!("  Staff sign-in arrives with the staff-accounts issue; there are no demo sign-ins yet.");
+            println!("  Staff sign-in        {url}/staff/sign-in");
+            if let Some(seeded) = &seeded {
+                println!("    every demo account's password: {}", skranke::demo::DEMO_PASSWORD);
+                for s in &seeded.sign_ins {
+                    println!("    {:<46} {:<24} {}", s.email, s.role.as_str(), s.organisation);
+                }
+            }
             println!("Listening on {url}");
             running.wait().await?;
         }

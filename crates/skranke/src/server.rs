@@ -70,7 +70,7 @@ pub async fn start(
     let worker = tokio::spawn(Worker::new(app.clone(), worker).run(stop_rx.clone()));
     let mut server_stop = stop_rx;
     let server = tokio::spawn(async move {
-        axum::serve(listener, router(state))
+        axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async move {
                 tokio::select! {
                     _ = server_stop.wait_for(|v| *v) => {}

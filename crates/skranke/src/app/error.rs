@@ -33,6 +33,27 @@ pub enum AppError {
     /// Signed in, but the role does not allow this here.
     #[error("not allowed")]
     Forbidden,
+    /// A state-changing request without its session's CSRF token.
+    #[error("missing or wrong CSRF token")]
+    CsrfFailed,
+    /// Wrong e-mail or password. Deliberately one error for both, so the answer does not tell
+    /// whether the account exists.
+    #[error("sign-in failed")]
+    SignInFailed,
+    #[error("too many failed sign-ins; retry after {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("the new password is refused: {0}")]
+    Password(crate::auth::password::PasswordPolicyError),
+    #[error("the two new passwords differ")]
+    PasswordsDiffer,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
+    #[error("the password link is unknown, used or expired")]
+    ResetLinkInvalid,
+    /// A sign-in address outside the organisation's own mail domains (RS-10); `resembles` names
+    /// the own or protected domain it looks like, `suggestion` the address probably meant.
+    #[error("the address is not in the organisation's own mail domains")]
+    AccountEmailNotOwn { resembles: Option<String>, suggestion: Option<String> },
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -60,6 +81,14 @@ impl AppError {
             AppError::InvalidToken => "invalid_token",
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden => "forbidden",
+            AppError::CsrfFailed => "csrf_failed",
+            AppError::SignInFailed => "sign_in_failed",
+            AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::Password(e) => e.code(),
+            AppError::PasswordsDiffer => "passwords_differ",
+            AppError::WrongCurrentPassword => "wrong_current_password",
+            AppError::ResetLinkInvalid => "reset_link_invalid",
+            AppError::AccountEmailNotOwn { .. } => "account_email_not_own",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }

@@ -1,6 +1,7 @@
 //! Use cases. Each one validates with the core, asks the store for one transaction, and returns
 //! an `AppError` the HTTP layer maps to a status and a catalogue message.
 
+pub mod accounts;
 pub mod booking;
 mod cache;
 mod error;
@@ -25,6 +26,7 @@ pub struct AppSettings {
     pub public_url: String,
     /// How long an availability answer may be reused (zero turns the cache off).
     pub availability_cache_ttl: SignedDuration,
+    pub auth: accounts::AuthSettings,
 }
 
 impl Default for AppSettings {
@@ -33,6 +35,7 @@ impl Default for AppSettings {
             hold: HoldPolicy::default(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             availability_cache_ttl: SignedDuration::from_secs(1),
+            auth: accounts::AuthSettings::default(),
         }
     }
 }
@@ -44,12 +47,14 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<AppSettings>,
     availability_cache: Arc<cache::AvailabilityCache>,
+    /// The key that names sign-in failures (`server_keys.throttle`), read once from the store.
+    throttle_key: Arc<tokio::sync::OnceCell<[u8; 32]>>,
 }
 
 impl App {
     pub fn new(store: AnyStore, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
         let availability_cache = Arc::new(cache::AvailabilityCache::new(settings.availability_cache_ttl));
-        Self { store, clock, settings: Arc::new(settings), availability_cache }
+        Self { store, clock, settings: Arc::new(settings), availability_cache, throttle_key: Arc::default() }
     }
 
     pub fn hold_duration(&self) -> SignedDuration {

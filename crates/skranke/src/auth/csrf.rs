@@ -33,7 +33,7 @@ const PURPOSE: &[u8] = b"skranke-csrf-v1";
 
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`. Written out rather than a dependency: it is
 /// the two nested hashes below, and tested against the RFC 4231 vectors.
-fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     const BLOCK: usize = 64;
     let mut block_key = [0u8; BLOCK];
     if key.len() > BLOCK {

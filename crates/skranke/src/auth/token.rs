@@ -34,6 +34,8 @@ pub enum TokenKind {
     Session,
     /// A personal API token (`Authorization: Bearer skr_…`).
     Api,
+    /// A one-time link to set a password, made by an administrator (`/account/reset/skrp_…`).
+    PasswordReset,
 }
 
 impl TokenKind {
@@ -42,6 +44,7 @@ impl TokenKind {
         match self {
             TokenKind::Session => "skrs_",
             TokenKind::Api => "skr_",
+            TokenKind::PasswordReset => "skrp_",
         }
     }
 
@@ -49,6 +52,7 @@ impl TokenKind {
         match self {
             TokenKind::Session => b"skranke-session-token",
             TokenKind::Api => b"skranke-api-token",
+            TokenKind::PasswordReset => b"skranke-password-reset-token",
         }
     }
 }
@@ -57,7 +61,7 @@ impl TokenKind {
 /// them carries the presented text (it may be a real token with a typo; it must not reach a log).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
-    #[error("the token does not start with skr_ or skrs_")]
+    #[error("the token does not start with skr_, skrs_ or skrp_")]
     UnknownPrefix,
     #[error("the token has the wrong length")]
     WrongLength,
@@ -158,6 +162,8 @@ pub fn parse_token(s: &str) -> Result<Token, TokenError> {
         (TokenKind::Api, body)
     } else if let Some(body) = s.strip_prefix(TokenKind::Session.prefix()) {
         (TokenKind::Session, body)
+    } else if let Some(body) = s.strip_prefix(TokenKind::PasswordReset.prefix()) {
+        (TokenKind::PasswordReset, body)
     } else {
         return Err(TokenError::UnknownPrefix);
     };
@@ -243,7 +249,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_kinds() {
-        for kind in [TokenKind::Api, TokenKind::Session] {
+        for kind in [TokenKind::Api, TokenKind::Session, TokenKind::PasswordReset] {
             let t = Token::from_random_bytes(kind, [42; 32]);
             let back = parse_token(&t.expose()).unwrap();
             assert_eq!(back, t);

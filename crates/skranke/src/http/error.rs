@@ -36,7 +36,14 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::CodeAttemptsExhausted | AppError::HoldExpired => StatusCode::GONE,
         AppError::InvalidState => StatusCode::CONFLICT,
         AppError::InvalidToken | AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Forbidden | AppError::CsrfFailed => StatusCode::FORBIDDEN,
+        AppError::SignInFailed => StatusCode::UNAUTHORIZED,
+        AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Password(_)
+        | AppError::PasswordsDiffer
+        | AppError::WrongCurrentPassword
+        | AppError::AccountEmailNotOwn { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::ResetLinkInvalid => StatusCode::GONE,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -47,6 +54,22 @@ pub fn message_of(e: &AppError, lang: Lang) -> String {
     match e {
         AppError::WrongCode { attempts_left } => {
             tf(lang, "error.wrong_code", &[("attempts", &attempts_left.to_string())])
+        }
+        AppError::TooManyAttempts { retry_after_secs } => {
+            let minutes = retry_after_secs.div_ceil(60).max(1);
+            tf(lang, "error.too_many_attempts", &[("minutes", &minutes.to_string())])
+        }
+        AppError::AccountEmailNotOwn { resembles, suggestion } => {
+            let mut m = t(lang, "error.account_email_not_own").to_owned();
+            if let Some(d) = resembles {
+                m.push(' ');
+                m.push_str(&tf(lang, "error.resembles", &[("domain", d)]));
+            }
+            if let Some(s) = suggestion {
+                m.push(' ');
+                m.push_str(&tf(lang, "error.did_you_mean", &[("address", s)]));
+            }
+            m
         }
         AppError::Invalid { field, .. } => {
             let field_name = t(lang, &format!("field.{field}"));

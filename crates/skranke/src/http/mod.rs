@@ -5,6 +5,7 @@ pub mod error;
 mod ics;
 mod metrics;
 mod pages;
+pub mod staff;
 
 use std::sync::Arc;
 
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(staff::routes(state.clone()))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .route("/static/htmx.min.js", get(htmx))

@@ -55,7 +55,7 @@ impl Chrome {
 }
 
 /// Reads the language from `?lang=` or the `lang` cookie (Danish by default).
-fn chrome(headers: &HeaderMap, path: &str, query: &HashMap<String, String>) -> Chrome {
+pub(crate) fn chrome(headers: &HeaderMap, path: &str, query: &HashMap<String, String>) -> Chrome {
     let from_query = query.get("lang").and_then(|l| Lang::parse(l));
     let from_cookie = headers
         .get(header::COOKIE)
@@ -75,7 +75,7 @@ fn chrome(headers: &HeaderMap, path: &str, query: &HashMap<String, String>) -> C
     c
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => (b as char).to_string(),

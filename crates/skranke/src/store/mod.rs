@@ -6,6 +6,7 @@
 //! Each write method is one use case's transaction: the state change, its outbox rows and (later)
 //! its audit rows commit together or not at all.
 
+mod accounts;
 mod model;
 mod postgres;
 mod sql;
@@ -17,10 +18,15 @@ use std::future::Future;
 
 use jiff::{SignedDuration, Timestamp};
 use skranke_core::Interval;
+use skranke_core::access::Grant;
 use skranke_core::audit::{AuditEntry, AuditRecord, ChainHead};
 use skranke_core::availability::AvailabilityInput;
-use skranke_core::ids::{AppointmentId, CentreId, MessageId, ServiceId, StaffId};
+use skranke_core::ids::{
+    ApiTokenId, AppointmentId, CentreId, MessageId, OrganisationId, ServiceId, SessionId, StaffId, UserId,
+};
+use skranke_core::secret::SecretHash;
 
+pub use accounts::*;
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -107,6 +113,172 @@ pub trait Store: Send + Sync {
     // --- administration (end)
 
     // --- accounts (begin): users, grants, sessions, API tokens, throttling, resets (sql_accounts.rs)
+    /// Creates an account with its first grants. `Duplicate` when the e-mail is taken.
+    fn create_user(
+        &self,
+        user: &User,
+        grants: &[Grant],
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_user(&self, id: UserId) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+    /// By sign-in name (already lowercased).
+    fn find_user_by_email(&self, email: &str) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+    /// An organisation's users, by name.
+    fn list_users(&self, organisation: OrganisationId)
+    -> impl Future<Output = StoreResult<Vec<UserWithGrants>>> + Send;
+    fn user_grants(&self, user: UserId) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
+    /// Adds a grant; `false` (and no audit row) when the user already holds it.
+    fn add_grant(
+        &self,
+        user: UserId,
+        grant: &Grant,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Removes a grant; `false` (and no audit row) when the user did not hold it.
+    fn remove_grant(
+        &self,
+        user: UserId,
+        grant: &Grant,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Disables (`Some`) or re-enables (`None`) an account; disabling ends its sessions.
+    fn set_user_disabled(
+        &self,
+        user: UserId,
+        disabled_at: Option<Timestamp>,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Sets a new password hash and voids every session of the user created before `now`.
+    fn set_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Replaces a hash made with old parameters, only if it is still `old` (no audit: same password).
+    fn rehash_password(&self, user: UserId, old: &str, new: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Sign-in: creates the session, clears the failures counted under `clear_failures` (the
+    /// account's throttle subject) and writes the audit rows, in one transaction.
+    fn create_session(
+        &self,
+        session: &NewSession,
+        clear_failures: &[String],
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The live session with this token hash: not revoked, not past its absolute timeout, seen
+    /// within `idle`, not voided by the user's `sessions_valid_after`, account enabled. Notes the
+    /// visit (at most once a minute, so reads stay reads).
+    fn active_session(
+        &self,
+        token_hash: &SecretHash,
+        now: Timestamp,
+        idle: SignedDuration,
+    ) -> impl Future<Output = StoreResult<Option<ActiveSession>>> + Send;
+    /// Ends one session (sign-out).
+    fn revoke_session(
+        &self,
+        id: SessionId,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Ends every session of the user ("sign out everywhere").
+    fn revoke_user_sessions(
+        &self,
+        user: UserId,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Failed sign-ins counted under `subject` at or after `since`: how many, and the newest.
+    fn sign_in_failures(
+        &self,
+        subject: &str,
+        since: Timestamp,
+    ) -> impl Future<Output = StoreResult<(u32, Option<Timestamp>)>> + Send;
+    /// Records a failed sign-in under each subject, with its audit rows.
+    fn record_sign_in_failure(
+        &self,
+        subjects: &[String],
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Retention for sign-in data: deletes failures before `failures_before`, and sessions and
+    /// reset links that ended before `ended_before`. Returns the rows deleted.
+    fn prune_sign_in_data(
+        &self,
+        failures_before: Timestamp,
+        ended_before: Timestamp,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// The server key `name`: the stored one, or `fresh` stored now when there is none (the
+    /// first instance to ask decides for all).
+    fn server_key(
+        &self,
+        name: &str,
+        fresh: &[u8; 32],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Vec<u8>>> + Send;
+
+    fn create_api_token(
+        &self,
+        token: &ApiTokenRecord,
+        token_hash: &SecretHash,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn list_api_tokens(&self, user: UserId) -> impl Future<Output = StoreResult<Vec<ApiTokenRecord>>> + Send;
+    /// Revokes one of `user`'s tokens; `false` when there is no such live token of theirs.
+    fn revoke_api_token(
+        &self,
+        id: ApiTokenId,
+        user: UserId,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The live token with this hash (not revoked, not expired, account enabled), noting its use
+    /// at most once a minute.
+    fn active_api_token(
+        &self,
+        token_hash: &SecretHash,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<ActiveApiToken>>> + Send;
+
+    /// Stores a one-time password link made by an administrator.
+    fn create_password_reset(
+        &self,
+        token_hash: &SecretHash,
+        user: UserId,
+        created_by: Option<UserId>,
+        now: Timestamp,
+        expires_at: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The account a still-usable reset link is for.
+    fn password_reset_user(
+        &self,
+        token_hash: &SecretHash,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+    /// Uses a reset link once: marks it used, sets the password and voids the user's sessions, in
+    /// one transaction. `None` (and nothing changed) when the link is unknown, used or expired.
+    fn complete_password_reset(
+        &self,
+        token_hash: &SecretHash,
+        password_hash: &str,
+        now: Timestamp,
+        audit: &(dyn Fn(&User) -> Vec<AuditRecord> + Sync),
+    ) -> impl Future<Output = StoreResult<Option<UserId>>> + Send;
+
+    /// The own mail domains of an organisation (`None` when there is no such organisation).
+    fn organisation_mail_domains(
+        &self,
+        organisation: OrganisationId,
+    ) -> impl Future<Output = StoreResult<Option<Vec<String>>>> + Send;
+    /// Audit entries matching `query`, newest first.
+    fn search_audit(&self, query: &AuditQuery) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
     // --- accounts (end)
 
     // Reads.
@@ -260,6 +432,33 @@ forward! {
     // --- administration forwards (begin)
     // --- administration forwards (end)
     // --- accounts forwards (begin)
+    fn create_user(&self, user: &User, grants: &[Grant], audit: &[AuditRecord]) -> StoreResult<()>;
+    fn get_user(&self, id: UserId) -> StoreResult<Option<User>>;
+    fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    fn list_users(&self, organisation: OrganisationId) -> StoreResult<Vec<UserWithGrants>>;
+    fn user_grants(&self, user: UserId) -> StoreResult<Vec<Grant>>;
+    fn add_grant(&self, user: UserId, grant: &Grant, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<bool>;
+    fn remove_grant(&self, user: UserId, grant: &Grant, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<bool>;
+    fn set_user_disabled(&self, user: UserId, disabled_at: Option<Timestamp>, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn set_password(&self, user: UserId, password_hash: &str, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn rehash_password(&self, user: UserId, old: &str, new: &str) -> StoreResult<()>;
+    fn create_session(&self, session: &NewSession, clear_failures: &[String], audit: &[AuditRecord]) -> StoreResult<()>;
+    fn active_session(&self, token_hash: &SecretHash, now: Timestamp, idle: SignedDuration) -> StoreResult<Option<ActiveSession>>;
+    fn revoke_session(&self, id: SessionId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn revoke_user_sessions(&self, user: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn sign_in_failures(&self, subject: &str, since: Timestamp) -> StoreResult<(u32, Option<Timestamp>)>;
+    fn record_sign_in_failure(&self, subjects: &[String], now: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn prune_sign_in_data(&self, failures_before: Timestamp, ended_before: Timestamp) -> StoreResult<u64>;
+    fn server_key(&self, name: &str, fresh: &[u8; 32], now: Timestamp) -> StoreResult<Vec<u8>>;
+    fn create_api_token(&self, token: &ApiTokenRecord, token_hash: &SecretHash, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn list_api_tokens(&self, user: UserId) -> StoreResult<Vec<ApiTokenRecord>>;
+    fn revoke_api_token(&self, id: ApiTokenId, user: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<bool>;
+    fn active_api_token(&self, token_hash: &SecretHash, now: Timestamp) -> StoreResult<Option<ActiveApiToken>>;
+    fn create_password_reset(&self, token_hash: &SecretHash, user: UserId, created_by: Option<UserId>, now: Timestamp, expires_at: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn password_reset_user(&self, token_hash: &SecretHash, now: Timestamp) -> StoreResult<Option<User>>;
+    fn complete_password_reset(&self, token_hash: &SecretHash, password_hash: &str, now: Timestamp, audit: &(dyn Fn(&User) -> Vec<AuditRecord> + Sync)) -> StoreResult<Option<UserId>>;
+    fn organisation_mail_domains(&self, organisation: OrganisationId) -> StoreResult<Option<Vec<String>>>;
+    fn search_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>>;
     // --- accounts forwards (end)
     fn list_centres(&self) -> StoreResult<Vec<CentreView>>;
     fn get_centre(&self, id: CentreId) -> StoreResult<Option<CentreView>>;

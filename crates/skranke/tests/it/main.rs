@@ -9,5 +9,6 @@ mod api;
 mod audit;
 mod concurrency;
 mod crash;
+mod staff;
 mod store_conformance;
 mod support;

@@ -1,0 +1,836 @@
+//! Staff sign-in, sessions, CSRF, API tokens, the route × role table and tenant isolation, against
+//! a real server on a random port (SQLite, a manual clock, the demo's two organisations with one
+//! user per role).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use skranke::app::AppSettings;
+use skranke::app::accounts::AuthSettings;
+use skranke::auth::password::PasswordParams;
+use skranke::clock::{Clock as _, ManualClock};
+use skranke::mail::WorkerSettings;
+use skranke::server::Running;
+use skranke::store::{AnyStore, SqliteStore, Store, User};
+use skranke_core::access::{Permission, Role, Target, permits};
+use skranke_core::ids::{CentreId, OrganisationId};
+
+/// Cheap hashing: the tests are about sessions, not argon2's cost.
+const FAST: PasswordParams = PasswordParams { memory_kib: 64, iterations: 1, parallelism: 1 };
+const PASSWORD: &str = skranke::demo::DEMO_PASSWORD;
+
+pub struct StaffApp {
+    pub server: Running,
+    pub clock: ManualClock,
+    pub store: AnyStore,
+    pub http: reqwest::Client,
+    /// Demo accounts by e-mail.
+    pub users: HashMap<String, User>,
+}
+
+/// A signed-in browser: its session cookie and the CSRF token of its pages.
+#[derive(Clone, Debug)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+pub async fn spawn() -> StaffApp {
+    let dir = std::env::temp_dir().join(format!("skranke-staff-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = SqliteStore::connect(&format!("sqlite://{}/t.db", dir.display())).await.unwrap();
+    store.migrate().await.unwrap();
+    let clock = ManualClock::new("2026-11-30T08:00:00Z".parse().unwrap());
+    let store = AnyStore::Sqlite(store);
+    let seeded = skranke::demo::seed(&store, clock.now(), &FAST).await.unwrap();
+    let mut users = HashMap::new();
+    for s in &seeded.sign_ins {
+        users.insert(s.email.clone(), store.find_user_by_email(&s.email).await.unwrap().unwrap());
+    }
+    let settings = AppSettings {
+        public_url: String::new(),
+        auth: AuthSettings { password: FAST, ..AuthSettings::default() },
+        ..AppSettings::default()
+    };
+    let server = skranke::server::start(
+        "127.0.0.1:0",
+        store.clone(),
+        Arc::new(clock.clone()),
+        settings,
+        true,
+        WorkerSettings::default(),
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    StaffApp { server, clock, store, http, users }
+}
+
+pub fn csrf_of(html: &str) -> Option<String> {
+    let i = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    Some(html[i..].chars().take_while(|c| c.is_ascii_hexdigit()).collect())
+}
+
+fn session_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        let v = c.strip_prefix("skranke_session=")?.split(';').next()?;
+        (!v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+impl StaffApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    pub fn user(&self, email: &str) -> &User {
+        self.users.get(email).unwrap_or_else(|| panic!("no demo user {email}"))
+    }
+
+    pub async fn sign_in_raw(&self, email: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/staff/sign-in"))
+            .form(&[("email", email), ("password", password), ("next", "/staff")])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, email: &str) -> Browser {
+        let resp = self.sign_in_raw(email, PASSWORD).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "sign-in of {email}");
+        let cookie = session_cookie(&resp).expect("a session cookie");
+        let mut b = Browser { cookie, csrf: String::new() };
+        let (status, html) = self.get(&b, "/staff/account").await;
+        assert_eq!(status, StatusCode::OK);
+        b.csrf = csrf_of(&html).expect("a CSRF token in the account page");
+        b
+    }
+
+    pub async fn get(&self, b: &Browser, path: &str) -> (StatusCode, String) {
+        let r =
+            self.http.get(self.url(path)).header(COOKIE, format!("skranke_session={}", b.cookie)).send().await.unwrap();
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+
+    /// A form post with the browser's CSRF token added.
+    pub async fn post(&self, b: &Browser, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", b.csrf.as_str())];
+        fields.extend_from_slice(form);
+        self.http
+            .post(self.url(path))
+            .header(COOKIE, format!("skranke_session={}", b.cookie))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn audit_actions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self.store.audit_page(after, 1000).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.seq;
+            out.extend(page.iter().map(|e| e.record.action.to_string()));
+        }
+        out
+    }
+}
+
+const ORG_ADMIN_A: &str = "org-admin@eksempelkommune.dk";
+const RECEPTIONIST_A: &str = "receptionist@eksempelkommune.dk";
+const ORG_ADMIN_B: &str = "org-admin@proevestedkommune.dk";
+
+#[tokio::test]
+async fn sign_in_sets_a_safe_cookie_and_rotates_the_session() {
+    let app = spawn().await;
+    let first = app.sign_in_raw(ORG_ADMIN_A, PASSWORD).await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let set_cookie = first.headers().get(SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax") && set_cookie.contains("Path=/"));
+    assert!(!set_cookie.contains("Secure"), "plain HTTP in the test");
+    let a = session_cookie(&first).unwrap();
+    let b = session_cookie(&app.sign_in_raw(ORG_ADMIN_A, PASSWORD).await).unwrap();
+    assert_ne!(a, b, "every sign-in makes a new session token");
+    assert!(a.starts_with("skrs_"));
+    // Only the hash is stored.
+    let AnyStore::Sqlite(s) = &app.store else { unreachable!() };
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE token_hash = $1")
+        .bind(&a)
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+    assert!(app.audit_actions().await.iter().filter(|a| *a == "auth.sign_in").count() >= 2);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_account_look_the_same_and_are_throttled() {
+    let app = spawn().await;
+    let wrong = app.sign_in_raw(ORG_ADMIN_A, "not the password at all").await;
+    let wrong_status = wrong.status();
+    let wrong_body = wrong.text().await.unwrap();
+    let unknown = app.sign_in_raw("nobody@eksempelkommune.dk", "not the password at all").await;
+    assert_eq!(wrong_status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    let unknown_body = unknown.text().await.unwrap();
+    let msg = "Forkert e-mailadresse eller adgangskode.";
+    assert!(wrong_body.contains(msg) && unknown_body.contains(msg));
+    // The password is never echoed.
+    assert!(!wrong_body.contains("not the password at all"));
+
+    // Nine more failures are free; the eleventh attempt must wait, even with the right password.
+    for _ in 0..9 {
+        assert_eq!(app.sign_in_raw(ORG_ADMIN_A, "still not the password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let _ = app.sign_in_raw(ORG_ADMIN_A, "one too many wrong ones").await;
+    let throttled = app.sign_in_raw(ORG_ADMIN_A, PASSWORD).await;
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(throttled.headers().get("retry-after").is_some());
+    let body = throttled.text().await.unwrap();
+    assert!(body.contains("For mange mislykkede forsøg"), "{body}");
+    // An unknown account is throttled exactly like a real one (no hint that it exists).
+    for _ in 0..11 {
+        let _ = app.sign_in_raw("nobody@eksempelkommune.dk", "wrong wrong wrong").await;
+    }
+    assert_eq!(
+        app.sign_in_raw("nobody@eksempelkommune.dk", "wrong wrong wrong").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // After the back-off the right password works and clears the account's failures.
+    app.clock.advance(SignedDuration::from_mins(16));
+    assert_eq!(app.sign_in_raw(ORG_ADMIN_A, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let actions = app.audit_actions().await;
+    assert!(actions.iter().filter(|a| *a == "auth.sign_in_failed").count() >= 11);
+    // Neither the typed name nor the password lands in the failure table.
+    let AnyStore::Sqlite(s) = &app.store else { unreachable!() };
+    let leaked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE subject LIKE '%@%'")
+        .fetch_one(s.pool())
+        .await
+        .unwrap();
+    assert_eq!(leaked, 0);
+}
+
+#[tokio::test]
+async fn sessions_time_out_and_end() {
+    let app = spawn().await;
+    let b = app.sign_in(RECEPTIONIST_A).await;
+    // Idle timeout (30 minutes by default): 29 minutes keeps it alive, 31 without a visit ends it.
+    app.clock.advance(SignedDuration::from_mins(29));
+    assert_eq!(app.get(&b, "/staff").await.0, StatusCode::OK);
+    app.clock.advance(SignedDuration::from_mins(31));
+    let r =
+        app.http.get(app.url("/staff")).header(COOKIE, format!("skranke_session={}", b.cookie)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()[LOCATION].to_str().unwrap().starts_with("/staff/sign-in"));
+    assert!(r.headers()[SET_COOKIE].to_str().unwrap().contains("Max-Age=0"), "the dead cookie is cleared");
+
+    // Absolute timeout (10 hours), however active.
+    let b = app.sign_in(RECEPTIONIST_A).await;
+    for _ in 0..30 {
+        app.clock.advance(SignedDuration::from_mins(29));
+        if app.get(&b, "/staff").await.0 != StatusCode::OK {
+            break;
+        }
+    }
+    assert_ne!(app.get(&b, "/staff").await.0, StatusCode::OK, "a session ends after 10 hours");
+
+    // Sign-out ends the session; replaying its cookie gets the sign-in page.
+    let b = app.sign_in(RECEPTIONIST_A).await;
+    let out = app.post(&b, "/staff/sign-out", &[]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&b, "/staff").await.0, StatusCode::SEE_OTHER);
+
+    // Sign out everywhere ends every session of the user, not other users'.
+    let one = app.sign_in(RECEPTIONIST_A).await;
+    let two = app.sign_in(RECEPTIONIST_A).await;
+    let other = app.sign_in(ORG_ADMIN_A).await;
+    assert_eq!(app.post(&one, "/staff/account/sign-out-everywhere", &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&one, "/staff").await.0, StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&two, "/staff").await.0, StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&other, "/staff").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn forged_and_malformed_cookies_are_refused() {
+    let app = spawn().await;
+    for cookie in [
+        "skrs_0000000000000000000000000000000000000000000000000000",
+        "skr_0000000000000000000000000000000000000000000000000000",
+        "garbage",
+        "skrs_\u{7f}",
+        &"a".repeat(5000),
+    ] {
+        let r = app.http.get(app.url("/staff")).header(COOKIE, format!("skranke_session={cookie}")).send().await;
+        // A header too large for the server may be refused before routing; anything else is the
+        // sign-in page. Never a 500.
+        if let Ok(r) = r {
+            assert!(
+                matches!(
+                    r.status(),
+                    StatusCode::SEE_OTHER | StatusCode::BAD_REQUEST | StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+                ),
+                "{cookie}: {}",
+                r.status()
+            );
+        }
+    }
+    let r = app.http.get(app.url("/api/v1/staff/me")).bearer_auth("skr_nottoken").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app.http.get(app.url("/api/v1/staff/me")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn csrf_is_required_on_every_staff_form() {
+    let app = spawn().await;
+    let b = app.sign_in(ORG_ADMIN_A).await;
+    let before = app.store.list_users(app.user(ORG_ADMIN_A).organisation.unwrap()).await.unwrap().len();
+    let form = [("email", "ny@eksempelkommune.dk"), ("name", "Ny"), ("role", "caseworker"), ("centre", "")];
+    for token in [None, Some(""), Some("00"), Some("deadbeef".repeat(8).as_str())] {
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        if let Some(t) = token {
+            fields.push(("_csrf", t));
+        }
+        let r = app
+            .http
+            .post(app.url("/staff/users"))
+            .header(COOKIE, format!("skranke_session={}", b.cookie))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(r.text().await.unwrap().contains("Genindlæs siden"));
+    }
+    // Another session's token does not work either.
+    let other = app.sign_in(ORG_ADMIN_A).await;
+    let mut fields = form.to_vec();
+    fields.push(("_csrf", other.csrf.as_str()));
+    let r = app
+        .http
+        .post(app.url("/staff/users"))
+        .header(COOKIE, format!("skranke_session={}", b.cookie))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.store.list_users(app.user(ORG_ADMIN_A).organisation.unwrap()).await.unwrap().len(),
+        before,
+        "nothing changed"
+    );
+    // The header works for htmx requests, and a correct token passes.
+    let r = app
+        .http
+        .post(app.url("/staff/users"))
+        .header(COOKIE, format!("skranke_session={}", b.cookie))
+        .header("X-CSRF-Token", &b.csrf)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(app.store.list_users(app.user(ORG_ADMIN_A).organisation.unwrap()).await.unwrap().len(), before + 1);
+    // A sign-in form posted from another site is refused (login CSRF).
+    let r = app
+        .http
+        .post(app.url("/staff/sign-in"))
+        .header("Origin", "https://evil.example")
+        .form(&[("email", ORG_ADMIN_A), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn password_change_ends_other_sessions_and_reset_links_work_once() {
+    let app = spawn().await;
+    let b = app.sign_in(RECEPTIONIST_A).await;
+    let elsewhere = app.sign_in(RECEPTIONIST_A).await;
+    let r = app
+        .post(
+            &b,
+            "/staff/account/password",
+            &[("current", "wrong one entirely"), ("new", "a new long password"), ("repeat", "a new long password")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r =
+        app.post(&b, "/staff/account/password", &[("current", PASSWORD), ("new", "short"), ("repeat", "short")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("mindst 12 tegn"));
+    let r = app
+        .post(
+            &b,
+            "/staff/account/password",
+            &[("current", PASSWORD), ("new", "a new long password"), ("repeat", "a different one!!")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &b,
+            "/staff/account/password",
+            &[("current", PASSWORD), ("new", "a new long password"), ("repeat", "a new long password")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let fresh = session_cookie(&r).expect("a fresh session after the change");
+    assert_eq!(app.get(&elsewhere, "/staff").await.0, StatusCode::SEE_OTHER, "other sessions ended");
+    assert_eq!(app.get(&b, "/staff").await.0, StatusCode::SEE_OTHER, "the old cookie ended too");
+    assert_eq!(app.get(&Browser { cookie: fresh, csrf: String::new() }, "/staff").await.0, StatusCode::OK);
+    assert_eq!(app.sign_in_raw(RECEPTIONIST_A, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.sign_in_raw(RECEPTIONIST_A, "a new long password").await.status(), StatusCode::SEE_OTHER);
+
+    // An administrator's link sets a password once.
+    let admin = app.sign_in(ORG_ADMIN_A).await;
+    let target = app.user(RECEPTIONIST_A).id;
+    let page = app.post(&admin, &format!("/staff/users/{target}/password-link"), &[]).await.text().await.unwrap();
+    let start = page.find("/account/password/skrp_").unwrap();
+    let path: String = page[start..].chars().take_while(|c| *c != '<' && *c != '"').collect();
+    let r = app.http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let set = |pw: &'static str| app.http.post(app.url(&path)).form(&[("new", pw), ("repeat", pw)]).send();
+    assert_eq!(set("tiny").await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(set("the password from the link").await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(set("the password from the link").await.unwrap().status(), StatusCode::GONE, "used once");
+    assert_eq!(app.sign_in_raw(RECEPTIONIST_A, "the password from the link").await.status(), StatusCode::SEE_OTHER);
+    let actions = app.audit_actions().await;
+    for a in ["auth.password_changed", "user.password_link_created", "auth.password_set_with_link"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn api_tokens_are_shown_once_act_with_one_role_and_can_be_revoked() {
+    let app = spawn().await;
+    let b = app.sign_in(ORG_ADMIN_A).await;
+    let page = app
+        .post(&b, "/staff/account/tokens", &[("label", "Rapport-integration"), ("grant", "0"), ("days", "30")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("skr_").unwrap();
+    let token: String = page[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    assert_eq!(token.len(), 56);
+    let me = app.http.get(app.url("/api/v1/staff/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let me: serde_json::Value = me.json().await.unwrap();
+    assert_eq!(me["via"], "api_token");
+    assert!(me["grants"][0].as_str().unwrap().starts_with("org_admin@"));
+    // Shown once: the account page lists only its hint.
+    let (_, again) = app.get(&b, "/staff/account").await;
+    assert!(!again.contains(&token) && again.contains(&token[..10]));
+    // The audit API answers with the token's role (org_admin may read its organisation's log).
+    let r = app.http.get(app.url("/api/v1/staff/audit?action=api_token.")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let entries: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(entries[0]["action"], "api_token.created");
+    // A session cookie is not a bearer token, and a token cannot mint tokens.
+    let r = app.http.get(app.url("/api/v1/staff/me")).bearer_auth(&b.cookie).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app
+        .http
+        .post(app.url("/staff/account/tokens"))
+        .bearer_auth(&token)
+        .form(&[("label", "x"), ("grant", "0"), ("days", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Revoked: refused at once.
+    let id = app.store.list_api_tokens(app.user(ORG_ADMIN_A).id).await.unwrap()[0].id;
+    assert_eq!(app.post(&b, &format!("/staff/account/tokens/{id}/revoke"), &[]).await.status(), StatusCode::SEE_OTHER);
+    let r = app.http.get(app.url("/api/v1/staff/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Expiry.
+    let page = app
+        .post(&b, "/staff/account/tokens", &[("label", "kort"), ("grant", "0"), ("days", "1")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("skr_").unwrap();
+    let short: String = page[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    assert_eq!(
+        app.http.get(app.url("/api/v1/staff/me")).bearer_auth(&short).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    app.clock.advance(SignedDuration::from_hours(25));
+    assert_eq!(
+        app.http.get(app.url("/api/v1/staff/me")).bearer_auth(&short).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn user_admin_checks_addresses_escapes_names_and_audits() {
+    let app = spawn().await;
+    let b = app.sign_in(ORG_ADMIN_A).await;
+    // A lookalike of the own domain is named; a foreign domain is refused.
+    let r = app
+        .post(
+            &b,
+            "/staff/users",
+            &[("email", "ny@eksempelkommune.dk.evil.com"), ("name", "Ny"), ("role", "caseworker"), ("centre", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &b,
+            "/staff/users",
+            &[("email", "ny@eksempelkomune.dk"), ("name", "Ny"), ("role", "caseworker"), ("centre", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("eksempelkommune.dk") && body.contains("ligner"), "{body}");
+    // Control characters and over-long names are refused; script is stored and shown escaped.
+    let r = app
+        .post(
+            &b,
+            "/staff/users",
+            &[("email", "a@eksempelkommune.dk"), ("name", "A\u{7}B"), ("role", "caseworker"), ("centre", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let long = "x".repeat(121);
+    let r = app
+        .post(
+            &b,
+            "/staff/users",
+            &[("email", "a@eksempelkommune.dk"), ("name", &long), ("role", "caseworker"), ("centre", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &b,
+            "/staff/users",
+            &[
+                ("email", "a@eksempelkommune.dk"),
+                ("name", "<script>alert(1)</script>"),
+                ("role", "caseworker"),
+                ("centre", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, list) = app.get(&b, "/staff/users").await;
+    assert!(list.contains("&#60;script&#62;alert(1)&#60;/script&#62;") && !list.contains("<script>alert"));
+    // Same address twice: a clear error.
+    let r = app
+        .post(
+            &b,
+            "/staff/users",
+            &[("email", "A@eksempelkommune.dk"), ("name", "Igen"), ("role", "caseworker"), ("centre", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Bad role and a centre of another organisation.
+    let r = app
+        .post(&b, "/staff/users", &[("email", "c@eksempelkommune.dk"), ("name", "C"), ("role", "king"), ("centre", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let other_centre = centres_of(&app, app.user(ORG_ADMIN_B).organisation.unwrap()).await[0];
+    let r = app
+        .post(
+            &b,
+            "/staff/users",
+            &[
+                ("email", "c@eksempelkommune.dk"),
+                ("name", "C"),
+                ("role", "caseworker"),
+                ("centre", &other_centre.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // Roles: granted and revoked with audit rows; one cannot change one's own.
+    let target = app.user(RECEPTIONIST_A).id;
+    let centre = centres_of(&app, app.user(ORG_ADMIN_A).organisation.unwrap()).await[1];
+    assert_eq!(
+        app.post(
+            &b,
+            &format!("/staff/users/{target}/grants"),
+            &[("role", "caseworker"), ("centre", &centre.to_string())]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(app.store.user_grants(target).await.unwrap().iter().any(|g| g.role() == Role::Caseworker));
+    assert_eq!(
+        app.post(
+            &b,
+            &format!("/staff/users/{target}/grants/revoke"),
+            &[("role", "caseworker"), ("centre", &centre.to_string())]
+        )
+        .await
+        .status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(!app.store.user_grants(target).await.unwrap().iter().any(|g| g.role() == Role::Caseworker));
+    let me = app.user(ORG_ADMIN_A).id;
+    assert_eq!(
+        app.post(&b, &format!("/staff/users/{me}/grants/revoke"), &[("role", "org_admin"), ("centre", "")])
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    // Disabled users cannot sign in and lose their sessions.
+    let victim = app.sign_in(RECEPTIONIST_A).await;
+    assert_eq!(app.post(&b, &format!("/staff/users/{target}/disable"), &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&victim, "/staff").await.0, StatusCode::SEE_OTHER);
+    assert_eq!(app.sign_in_raw(RECEPTIONIST_A, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.post(&b, &format!("/staff/users/{target}/enable"), &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.sign_in_raw(RECEPTIONIST_A, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let actions = app.audit_actions().await;
+    for a in ["user.created", "user.role_granted", "user.role_revoked", "user.disabled", "user.enabled"] {
+        assert!(actions.iter().any(|x| x == a), "{a}");
+    }
+    // The chain verifies after all of it.
+    assert!(matches!(
+        skranke::audit_verify::verify(&app.store).await.unwrap(),
+        skranke::audit_verify::Outcome::Intact(_)
+    ));
+}
+
+async fn centres_of(app: &StaffApp, org: OrganisationId) -> Vec<CentreId> {
+    app.store
+        .list_centres()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.centre.organisation_id == org)
+        .map(|c| c.centre.id)
+        .collect()
+}
+
+/// Where a route acts, for the expected answer.
+#[derive(Clone, Copy, Debug)]
+enum At {
+    /// The signed-in user's own account.
+    Own,
+    /// The caller's own organisation (or the platform for the operator).
+    OwnOrg,
+    /// Organisation A, named by an id in the path (another organisation's callers get 404).
+    OrgA,
+}
+
+/// Every staff route: method, path (with `{user}` = a user of organisation A, `{token}` = one of
+/// the caller's own API tokens), form, the permission it needs and where.
+/// Method, path, form fields, permission, where.
+type RouteSpec = (&'static str, &'static str, &'static [(&'static str, &'static str)], Permission, At);
+
+const ROUTES: &[RouteSpec] = &[
+    ("GET", "/staff", &[], Permission::ManageOwnAccount, At::Own),
+    ("GET", "/staff/account", &[], Permission::ManageOwnAccount, At::Own),
+    (
+        "POST",
+        "/staff/account/password",
+        &[("current", "wrong"), ("new", "x"), ("repeat", "y")],
+        Permission::ManageOwnAccount,
+        At::Own,
+    ),
+    (
+        "POST",
+        "/staff/account/tokens",
+        &[("label", "walk"), ("grant", "0"), ("days", "7")],
+        Permission::ManageOwnAccount,
+        At::Own,
+    ),
+    ("POST", "/staff/account/tokens/{token}/revoke", &[], Permission::ManageOwnAccount, At::Own),
+    ("GET", "/api/v1/staff/me", &[], Permission::ManageOwnAccount, At::Own),
+    ("GET", "/staff/users", &[], Permission::ManageUsers, At::OwnOrg),
+    (
+        "POST",
+        "/staff/users",
+        &[("email", "walk-{n}@eksempelkommune.dk"), ("name", "Walk"), ("role", "caseworker"), ("centre", "")],
+        Permission::ManageUsers,
+        At::OwnOrg,
+    ),
+    ("GET", "/staff/users/{user}", &[], Permission::ManageUsers, At::OrgA),
+    (
+        "POST",
+        "/staff/users/{user}/grants",
+        &[("role", "caseworker"), ("centre", "")],
+        Permission::ManageUsers,
+        At::OrgA,
+    ),
+    (
+        "POST",
+        "/staff/users/{user}/grants/revoke",
+        &[("role", "caseworker"), ("centre", "")],
+        Permission::ManageUsers,
+        At::OrgA,
+    ),
+    ("POST", "/staff/users/{user}/disable", &[], Permission::ManageUsers, At::OrgA),
+    ("POST", "/staff/users/{user}/enable", &[], Permission::ManageUsers, At::OrgA),
+    ("POST", "/staff/users/{user}/password-link", &[], Permission::ManageUsers, At::OrgA),
+    ("GET", "/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
+    ("GET", "/api/v1/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
+    // Last: these end the session.
+    ("POST", "/staff/account/sign-out-everywhere", &[], Permission::ManageOwnAccount, At::Own),
+    ("POST", "/staff/sign-out", &[], Permission::ManageOwnAccount, At::Own),
+];
+
+/// The route × role table: every route for every role of both organisations (and the platform
+/// operator), signed out too. Allowed → 2xx/3xx (or a 422 for the deliberately wrong password
+/// form: the check passed), forbidden in one's own organisation → 403, another organisation's
+/// object → 404, signed out → the sign-in page (pages) or 401 (API).
+#[tokio::test]
+async fn every_route_for_every_role() {
+    let app = spawn().await;
+    let org_a = app.user(ORG_ADMIN_A).organisation.unwrap();
+    // A user of organisation A that nobody in the walk signs in as.
+    let target = {
+        let admin = app.sign_in(ORG_ADMIN_A).await;
+        let r = app
+            .post(
+                &admin,
+                "/staff/users",
+                &[("email", "target@eksempelkommune.dk"), ("name", "Target"), ("role", "receptionist"), ("centre", "")],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        app.store.find_user_by_email("target@eksempelkommune.dk").await.unwrap().unwrap().id
+    };
+    let mut emails: Vec<String> = app.users.keys().cloned().collect();
+    emails.sort();
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for email in &emails {
+        let user = app.user(email).clone();
+        let grants = app.store.user_grants(user.id).await.unwrap();
+        let mut b = app.sign_in(email).await;
+        // One of the caller's own API tokens, for the revoke route.
+        let page = app.post(&b, "/staff/account/tokens", &[("label", "own"), ("grant", "0"), ("days", "7")]).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let token = app.store.list_api_tokens(user.id).await.unwrap()[0].id;
+        for (method, path, form, permission, at) in ROUTES {
+            n += 1;
+            let path = path.replace("{user}", &target.to_string()).replace("{token}", &token.to_string());
+            let form: Vec<(String, String)> =
+                form.iter().map(|(k, v)| ((*k).to_owned(), v.replace("{n}", &n.to_string()))).collect();
+            let form_refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let target_at = match at {
+                At::Own => Target::OwnAccount,
+                At::OwnOrg => user.organisation.map_or(Target::Platform, Target::Organisation),
+                At::OrgA => Target::Organisation(org_a),
+            };
+            let allowed = permits(&grants, *permission, target_at);
+            let own_place = match target_at {
+                Target::Organisation(o) => user.organisation == Some(o),
+                _ => true,
+            };
+            let status = if *method == "GET" {
+                app.get(&b, &path).await.0
+            } else {
+                app.post(&b, &path, &form_refs).await.status()
+            };
+            let ok = if allowed {
+                status.is_success() || status.is_redirection() || status == StatusCode::UNPROCESSABLE_ENTITY
+            } else if own_place {
+                status == StatusCode::FORBIDDEN
+            } else {
+                status == StatusCode::NOT_FOUND
+            };
+            if !ok {
+                failures.push(format!("{email} {method} {path}: {status} (allowed: {allowed})"));
+            }
+            if path.ends_with("sign-out-everywhere") || path.ends_with("sign-out") {
+                b = app.sign_in(email).await;
+            }
+        }
+        // Signed out: every route sends to the sign-in page (pages) or answers 401 (API).
+        for (method, path, _, _, _) in ROUTES {
+            let path = path.replace("{user}", &target.to_string()).replace("{token}", &token.to_string());
+            let req = if *method == "GET" {
+                app.http.get(app.url(&path))
+            } else {
+                app.http.post(app.url(&path)).form(&[("a", "b")])
+            };
+            let r = req.send().await.unwrap();
+            let expected = if path.starts_with("/api/") {
+                r.status() == StatusCode::UNAUTHORIZED
+            } else {
+                r.status() == StatusCode::SEE_OTHER
+                    && r.headers()[LOCATION].to_str().unwrap().starts_with("/staff/sign-in")
+            };
+            if !expected {
+                failures.push(format!("signed out {method} {path}: {}", r.status()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {n} checks failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Every staff route in the code is in `ROUTES` above, so a new route
+/// cannot skip the walk.
+#[test]
+fn the_route_table_lists_every_staff_route() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/http/staff");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for part in text.split(".route(\"").skip(1) {
+            let route = part.split('"').next().unwrap();
+            if route == "/staff/sign-in" || route.starts_with("/account/password/") {
+                continue; // public: the sign-in form and the password link
+            }
+            let known = ROUTES.iter().any(|(_, p, ..)| {
+                let p = p.replace("{user}", "{id}").replace("{token}", "{id}");
+                p == route
+            });
+            if !known {
+                missing.push(format!("{route} ({})", path.display()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "routes missing from the route × role table: {missing:?}");
+}
+
+/// Signed in to organisation B, every route naming organisation A's objects answers 404, and the
+/// lists show B's data only.
+#[tokio::test]
+async fn another_organisations_objects_do_not_exist() {
+    let app = spawn().await;
+    let b = app.sign_in(ORG_ADMIN_B).await;
+    let a_user = app.user(RECEPTIONIST_A).id;
+    for (method, path) in [
+        ("GET", format!("/staff/users/{a_user}")),
+        ("POST", format!("/staff/users/{a_user}/grants")),
+        ("POST", format!("/staff/users/{a_user}/grants/revoke")),
+        ("POST", format!("/staff/users/{a_user}/disable")),
+        ("POST", format!("/staff/users/{a_user}/enable")),
+        ("POST", format!("/staff/users/{a_user}/password-link")),
+    ] {
+        let status = if method == "GET" {
+            app.get(&b, &path).await.0
+        } else {
+            app.post(&b, &path, &[("role", "receptionist"), ("centre", "")]).await.status()
+        };
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    let (_, users) = app.get(&b, "/staff/users").await;
+    assert!(users.contains("Paula Prøvested") && !users.contains("Rikke Reception"));
+    let (_, audit) = app.get(&b, "/staff/audit").await;
+    assert!(!audit.contains("Ole Organisation"));
+    // A's admin's token cannot read B's log either: the query is always the caller's organisation.
+    let a = app.sign_in(ORG_ADMIN_A).await;
+    let (_, a_audit) = app.get(&a, "/staff/audit").await;
+    assert!(!a_audit.contains("Paula Prøvested"));
+    assert_eq!(app.store.user_grants(a_user).await.unwrap().len(), 1, "nothing changed in A");
+}
