@@ -654,7 +654,8 @@ macro_rules! account_store_methods {
                 query = query.bind(id.clone());
             }
             if let Some(prefix) = &q.action_prefix {
-                let chars = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+                // INTEGER (i32): PostgreSQL has substr(text, int, int) but no bigint variant.
+                let chars = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
                 query = query.bind(chars).bind(prefix.clone());
             }
             if let Some(from) = q.from {

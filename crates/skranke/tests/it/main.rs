@@ -5,6 +5,7 @@
 //! `support` for how the databases are made and the `both!` macro); `api` and `crash` drive a
 //! real server. Further HTTP-level test modules are added here as `mod …;` too.
 
+mod accounts_store;
 mod api;
 mod audit;
 mod concurrency;
