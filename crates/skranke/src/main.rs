@@ -36,6 +36,26 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Platform operators (they create organisations; only this command appoints one).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create a platform operator and print a one-time link to set their password.
+    Add(OperatorArgs),
+}
+
+#[derive(Args)]
+struct OperatorArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    name: String,
+    /// Database URL: sqlite://path or postgres://…
+    #[arg(long)]
+    database: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -212,6 +232,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match command {
         Command::Address(_) | Command::Audit(_) => {}
+        Command::Operator(OperatorCommand::Add(args)) => {
+            let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
+            store.migrate().await?;
+            let app = skranke::app::App::new(store, clock, settings(&config));
+            let link = skranke::app::platform::add_operator(&app, &args.email, &args.name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", skranke::http::error::message_of(&e, skranke::i18n::Lang::En)))?;
+            let base = config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen));
+            println!(
+                "Platform operator {} created. One-time password link (valid until {} UTC):",
+                args.email.trim(),
+                link.expires_at.strftime("%Y-%m-%d %H:%M")
+            );
+            println!("{}/account/password/{}", base.trim_end_matches('/'), link.token.expose());
+        }
         Command::Migrate(args) => {
             let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
             store.migrate().await?;

@@ -85,9 +85,9 @@ impl AuthSettings {
 }
 
 /// Longest e-mail address accepted as a sign-in name (RFC 5321's path limit).
-const MAX_EMAIL: usize = 254;
+pub(crate) const MAX_EMAIL: usize = 254;
 
-fn action(name: &str) -> Action {
+pub(crate) fn action(name: &str) -> Action {
     // Every action name below is a fixed, valid identifier; the fallback only keeps this total.
     Action::new(name).unwrap_or_else(|_| Action::new("unknown").unwrap_or_else(|_| unreachable_action()))
 }
@@ -98,11 +98,11 @@ fn unreachable_action() -> Action {
     Action::new("x").expect("a one-letter action is valid")
 }
 
-fn object(kind: &str, id: impl ToString) -> Option<ObjectRef> {
+pub(crate) fn object(kind: &str, id: impl ToString) -> Option<ObjectRef> {
     ObjectRef::new(kind, &id.to_string()).ok()
 }
 
-fn detail(value: serde_json::Value) -> Detail {
+pub(crate) fn detail(value: serde_json::Value) -> Detail {
     Detail::new(value).unwrap_or_else(|_| Detail::empty())
 }
 
@@ -397,6 +397,16 @@ pub struct ResetLink {
 /// that user stop working.
 pub async fn create_reset_link(app: &App, p: &Principal, user_id: UserId) -> Result<ResetLink, AppError> {
     let user = user_in_reach(app, p, user_id).await?;
+    issue_reset_link(app, p.actor(), Some(p.user), &user).await
+}
+
+/// Stores a new password link for `user`, made by `actor`, with its audit entry.
+pub(crate) async fn issue_reset_link(
+    app: &App,
+    actor: Actor,
+    created_by: Option<UserId>,
+    user: &User,
+) -> Result<ResetLink, AppError> {
     let now = app.clock.now();
     let token = Token::random(TokenKind::PasswordReset);
     let hours = SignedDuration::from_hours(app.settings.auth.reset_link_hours);
@@ -404,12 +414,12 @@ pub async fn create_reset_link(app: &App, p: &Principal, user_id: UserId) -> Res
     let record = AuditRecord {
         at: now,
         organisation: user.organisation,
-        actor: p.actor(),
+        actor,
         action: action("user.password_link_created"),
         object: object("user", user.id),
         detail: detail(json!({ "expires_at": expires_at.to_string() })),
     };
-    app.store.create_password_reset(&token.hash(), user.id, Some(p.user), now, expires_at, &[record]).await?;
+    app.store.create_password_reset(&token.hash(), user.id, created_by, now, expires_at, &[record]).await?;
     Ok(ResetLink { token, expires_at })
 }
 
@@ -475,7 +485,14 @@ async fn own_domains(app: &App, org: OrganisationId) -> Result<Vec<String>, AppE
 
 /// Checks a sign-in address against the organisation's own domains (RS-10): staff accounts live
 /// there, and a lookalike (`fred.dk` for `fredericia.dk`) is named as such.
-async fn check_account_email(app: &App, org: OrganisationId, raw: &str) -> Result<String, AppError> {
+pub(crate) async fn check_account_email(app: &App, org: OrganisationId, raw: &str) -> Result<String, AppError> {
+    let domains = own_domains(app, org).await?;
+    email_in_domains(raw, &domains)
+}
+
+/// The sign-in address as stored, when it lies in `domains` (RS-10); otherwise why not, naming a
+/// lookalike's original.
+pub(crate) fn email_in_domains(raw: &str, domains: &[String]) -> Result<String, AppError> {
     let email = normalise_email(raw);
     if email.is_empty() {
         return Err(AppError::Invalid { field: "email", error: TextError::Empty });
@@ -483,8 +500,7 @@ async fn check_account_email(app: &App, org: OrganisationId, raw: &str) -> Resul
     if email.chars().count() > MAX_EMAIL {
         return Err(AppError::Invalid { field: "email", error: TextError::TooLong { max: MAX_EMAIL } });
     }
-    let domains = own_domains(app, org).await?;
-    let checker = skranke_recipient::judge::Checker::new(&domains, &[] as &[String])
+    let checker = skranke_recipient::judge::Checker::new(domains, &[] as &[String])
         .map_err(|_| AppError::BadRequest("invalid_org_domain"))?;
     use skranke_recipient::judge::Judgement;
     match checker.judge(&email) {
@@ -557,7 +573,7 @@ pub async fn create_user(
     Ok((user.id, link))
 }
 
-fn grant_json(g: &Grant) -> serde_json::Value {
+pub(crate) fn grant_json(g: &Grant) -> serde_json::Value {
     let scope = g.scope();
     json!({
         "role": g.role().as_str(),

@@ -54,6 +54,9 @@ pub enum AppError {
     /// the own or protected domain it looks like, `suggestion` the address probably meant.
     #[error("the address is not in the organisation's own mail domains")]
     AccountEmailNotOwn { resembles: Option<String>, suggestion: Option<String> },
+    /// An own mail domain that looks like a protected one (RS-61): kept only with a written reason.
+    #[error("{domain} resembles {resembles}; a written reason is required")]
+    DomainResembles { domain: String, resembles: String },
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -89,6 +92,7 @@ impl AppError {
             AppError::WrongCurrentPassword => "wrong_current_password",
             AppError::ResetLinkInvalid => "reset_link_invalid",
             AppError::AccountEmailNotOwn { .. } => "account_email_not_own",
+            AppError::DomainResembles { .. } => "domain_resembles",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }

@@ -2,6 +2,7 @@
 //! an `AppError` the HTTP layer maps to a status and a catalogue message.
 
 pub mod accounts;
+pub mod platform;
 pub mod booking;
 mod cache;
 mod error;

@@ -42,7 +42,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::Password(_)
         | AppError::PasswordsDiffer
         | AppError::WrongCurrentPassword
-        | AppError::AccountEmailNotOwn { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        | AppError::AccountEmailNotOwn { .. }
+        | AppError::DomainResembles { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::ResetLinkInvalid => StatusCode::GONE,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -70,6 +71,9 @@ pub fn message_of(e: &AppError, lang: Lang) -> String {
                 m.push_str(&tf(lang, "error.did_you_mean", &[("address", s)]));
             }
             m
+        }
+        AppError::DomainResembles { domain, resembles } => {
+            tf(lang, "error.domain_resembles", &[("domain", domain), ("resembles", resembles)])
         }
         AppError::Invalid { field, .. } => {
             let field_name = t(lang, &format!("field.{field}"));

@@ -272,6 +272,16 @@ pub trait Store: Send + Sync {
         audit: &(dyn Fn(&User) -> Vec<AuditRecord> + Sync),
     ) -> impl Future<Output = StoreResult<Option<UserId>>> + Send;
 
+    /// Every organisation, by name (the platform operator's list).
+    fn list_organisations(&self) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
+    /// Creates an organisation with its first administrator, in one transaction.
+    fn create_organisation_with_admin(
+        &self,
+        org: &Organisation,
+        admin: &User,
+        grant: &Grant,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The own mail domains of an organisation (`None` when there is no such organisation).
     fn organisation_mail_domains(
         &self,
@@ -457,6 +467,8 @@ forward! {
     fn create_password_reset(&self, token_hash: &SecretHash, user: UserId, created_by: Option<UserId>, now: Timestamp, expires_at: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
     fn password_reset_user(&self, token_hash: &SecretHash, now: Timestamp) -> StoreResult<Option<User>>;
     fn complete_password_reset(&self, token_hash: &SecretHash, password_hash: &str, now: Timestamp, audit: &(dyn Fn(&User) -> Vec<AuditRecord> + Sync)) -> StoreResult<Option<UserId>>;
+    fn list_organisations(&self) -> StoreResult<Vec<Organisation>>;
+    fn create_organisation_with_admin(&self, org: &Organisation, admin: &User, grant: &Grant, audit: &[AuditRecord]) -> StoreResult<()>;
     fn organisation_mail_domains(&self, organisation: OrganisationId) -> StoreResult<Option<Vec<String>>>;
     fn search_audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>>;
     // --- accounts forwards (end)

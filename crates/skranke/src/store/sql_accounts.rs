@@ -593,6 +593,56 @@ macro_rules! account_store_methods {
             Ok(Some(user_id))
         }
 
+        async fn list_organisations(&self) -> StoreResult<Vec<Organisation>> {
+            let rows = sqlx::query("SELECT id, name, timezone, mail_domains FROM organisations ORDER BY name, id")
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Organisation {
+                        id: OrganisationId::from_uuid(r.try_get("id")?),
+                        name: r.try_get("name")?,
+                        timezone: r.try_get("timezone")?,
+                        mail_domains: json(&r.try_get::<String, _>("mail_domains")?, "mail_domains")?,
+                    })
+                })
+                .collect()
+        }
+
+        async fn create_organisation_with_admin(
+            &self,
+            org: &Organisation,
+            admin: &User,
+            grant: &Grant,
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query("INSERT INTO organisations (id, name, timezone, mail_domains, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(org.id.as_uuid())
+                .bind(&org.name)
+                .bind(&org.timezone)
+                .bind(to_json(&org.mail_domains)?)
+                .bind(us(admin.created_at))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO users (id, organisation_id, email, name, password_hash, created_at, sessions_valid_after) \
+                 VALUES ($1, $2, $3, $4, NULL, $5, $6)",
+            )
+            .bind(admin.id.as_uuid())
+            .bind(admin.organisation.map(|o| o.as_uuid()))
+            .bind(&admin.email)
+            .bind(&admin.name)
+            .bind(us(admin.created_at))
+            .bind(us(admin.sessions_valid_after))
+            .execute(&mut *tx)
+            .await?;
+            insert_grant(&mut tx, admin.id, grant, admin.created_at).await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
         async fn organisation_mail_domains(&self, organisation: OrganisationId) -> StoreResult<Option<Vec<String>>> {
             let row: Option<String> = sqlx::query_scalar("SELECT mail_domains FROM organisations WHERE id = $1")
                 .bind(organisation.as_uuid())

@@ -626,6 +626,9 @@ enum At {
     OwnOrg,
     /// Organisation A, named by an id in the path (another organisation's callers get 404).
     OrgA,
+    /// The platform (the list of organisations): organisation staff get 404, as for anything
+    /// outside their organisation.
+    Platform,
 }
 
 /// Every staff route: method, path (with `{user}` = a user of organisation A, `{token}` = one of
@@ -678,6 +681,19 @@ const ROUTES: &[RouteSpec] = &[
     ("POST", "/staff/users/{user}/disable", &[], Permission::ManageUsers, At::OrgA),
     ("POST", "/staff/users/{user}/enable", &[], Permission::ManageUsers, At::OrgA),
     ("POST", "/staff/users/{user}/password-link", &[], Permission::ManageUsers, At::OrgA),
+    ("GET", "/staff/platform/organisations", &[], Permission::ManageOrganisations, At::Platform),
+    (
+        "POST",
+        "/staff/platform/organisations",
+        &[
+            ("name", "Walk {n}"),
+            ("domains", "walk{n}.dk"),
+            ("admin_email", "admin@walk{n}.dk"),
+            ("admin_name", "Admin"),
+        ],
+        Permission::ManageOrganisations,
+        At::Platform,
+    ),
     ("GET", "/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
     ("GET", "/api/v1/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
     // Last: these end the session.
@@ -728,10 +744,12 @@ async fn every_route_for_every_role() {
                 At::Own => Target::OwnAccount,
                 At::OwnOrg => user.organisation.map_or(Target::Platform, Target::Organisation),
                 At::OrgA => Target::Organisation(org_a),
+                At::Platform => Target::Platform,
             };
             let allowed = permits(&grants, *permission, target_at);
             let own_place = match target_at {
                 Target::Organisation(o) => user.organisation == Some(o),
+                Target::Platform => user.organisation.is_none(),
                 _ => true,
             };
             let status = if *method == "GET" {
@@ -833,4 +851,60 @@ async fn another_organisations_objects_do_not_exist() {
     let (_, a_audit) = app.get(&a, "/staff/audit").await;
     assert!(!a_audit.contains("Paula Prøvested"));
     assert_eq!(app.store.user_grants(a_user).await.unwrap().len(), 1, "nothing changed in A");
+}
+
+#[tokio::test]
+async fn the_platform_operator_creates_organisations_and_lookalike_domains_need_a_reason() {
+    let app = spawn().await;
+    let op = app.sign_in("operator@skranke.example.org").await;
+    let create = |fields: Vec<(&'static str, &'static str)>| {
+        let op = op.clone();
+        let app = &app;
+        async move { app.post(&op, "/staff/platform/organisations", &fields).await }
+    };
+    // fred.dk resembles fredericia.dk: refused without a reason, named in the message.
+    let r =
+        create(vec![("name", "Fred"), ("domains", "fred.dk"), ("admin_email", "a@fred.dk"), ("admin_name", "A")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("fred.dk ligner fredericia.dk"), "{body}");
+    assert!(body.contains("name=\"reason\""), "the reason field appears");
+    // The first administrator's address must lie in the new domains.
+    let r = create(vec![
+        ("name", "Ny Kommune"),
+        ("domains", "nykommune.dk"),
+        ("admin_email", "a@gmail.com"),
+        ("admin_name", "A"),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = create(vec![
+        ("name", "Ny Kommune"),
+        ("domains", "not a domain"),
+        ("admin_email", "a@nykommune.dk"),
+        ("admin_name", "A"),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // With a reason the flagged domain is kept, and the reason is in the audit log.
+    let r = create(vec![
+        ("name", "Fred Kommune"),
+        ("domains", "fred.dk"),
+        ("admin_email", "admin@fred.dk"),
+        ("admin_name", "Admin"),
+        ("reason", "Vi ejer fred.dk, se kontrakt 2026-17"),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("/account/password/skrp_"));
+    let orgs = app.store.list_organisations().await.unwrap();
+    assert!(orgs.iter().any(|o| o.mail_domains == vec!["fred.dk".to_owned()]));
+    let entries =
+        app.store.search_audit(&skranke::store::AuditQuery { limit: 10, ..Default::default() }).await.unwrap();
+    let created = entries.iter().find(|e| e.record.action.as_str() == "organisation.created").unwrap();
+    assert_eq!(created.record.detail.get("reason").unwrap(), "Vi ejer fred.dk, se kontrakt 2026-17");
+    // An organisation administrator cannot see the platform page at all.
+    let admin = app.sign_in(ORG_ADMIN_A).await;
+    assert_eq!(app.get(&admin, "/staff/platform/organisations").await.0, StatusCode::NOT_FOUND);
 }

@@ -9,6 +9,7 @@
 
 mod account;
 mod audit;
+mod platform;
 mod users;
 
 use std::collections::HashMap;
@@ -108,8 +109,16 @@ pub fn nav(s: &Staff) -> Vec<NavLink> {
         if s.may(Permission::ViewAudit, t) {
             links.push(NavLink { href: "/staff/audit".into(), label: s.c.tr("staff.nav.audit") });
         }
-    } else if s.may(Permission::ViewAudit, Target::Platform) {
-        links.push(NavLink { href: "/staff/audit".into(), label: s.c.tr("staff.nav.audit") });
+    } else {
+        if s.may(Permission::ManageOrganisations, Target::Platform) {
+            links.push(NavLink {
+                href: "/staff/platform/organisations".into(),
+                label: s.c.tr("staff.nav.organisations"),
+            });
+        }
+        if s.may(Permission::ViewAudit, Target::Platform) {
+            links.push(NavLink { href: "/staff/audit".into(), label: s.c.tr("staff.nav.audit") });
+        }
     }
     links.push(NavLink { href: "/staff/account".into(), label: s.c.tr("staff.nav.account") });
     links
@@ -154,6 +163,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/staff/account/tokens/{id}/revoke", post(account::revoke_token))
         .merge(users::routes())
         .merge(audit::routes())
+        .merge(platform::routes())
         .route("/api/v1/staff/me", get(account::me))
         .layer(middleware::from_fn_with_state(state, guard));
     Router::new()
