@@ -41,6 +41,9 @@ pub struct AuthSettings {
     pub api_token_max_days: i64,
     /// Mark cookies `Secure` (set when Skranke is reached over HTTPS, also behind a proxy).
     pub secure_cookies: bool,
+    /// Days to keep sign-in failures and ended sessions and password links (retention; the audit
+    /// log keeps its own record of sign-ins).
+    pub sign_in_data_days: i64,
 }
 
 impl Default for AuthSettings {
@@ -53,6 +56,7 @@ impl Default for AuthSettings {
             reset_link_hours: 48,
             api_token_max_days: 365,
             secure_cookies: false,
+            sign_in_data_days: 30,
         }
     }
 }
@@ -76,6 +80,9 @@ impl AuthSettings {
         }
         if !(1..=24 * 14).contains(&self.reset_link_hours) {
             return Err("auth.reset_link_hours must be 1–336".into());
+        }
+        if !(2..=3650).contains(&self.sign_in_data_days) {
+            return Err("auth.sign_in_data_days must be 2–3650".into());
         }
         if !(1..=3650).contains(&self.api_token_max_days) {
             return Err("auth.api_token_max_days must be 1–3650".into());
@@ -155,6 +162,17 @@ impl App {
         let (in_window, last_at) = self.store.sign_in_failures(subject, since).await?;
         Ok(Failures { in_window, last_at })
     }
+}
+
+/// Retention: deletes sign-in failures, ended sessions and used or expired password links older
+/// than `sign_in_data_days`. Failures inside the throttle windows are always kept.
+pub async fn prune_sign_in_data(app: &App) -> Result<u64, AppError> {
+    let now = app.clock.now();
+    let settings = &app.settings.auth;
+    let keep = SignedDuration::from_hours(24 * settings.sign_in_data_days);
+    let throttle = settings.throttle.per_account.window.max(settings.throttle.per_ip.window);
+    let before = |d: SignedDuration| now.checked_sub(d).map_err(|_| AppError::BadRequest("internal"));
+    Ok(app.store.prune_sign_in_data(before(keep.max(throttle))?, before(keep)?).await?)
 }
 
 /// A new session: the cookie's token (given to the browser once) and what it is.

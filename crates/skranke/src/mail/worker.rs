@@ -52,9 +52,19 @@ impl Worker {
 
     /// Runs until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        // Retention of sign-in data runs at start and then every ten minutes.
+        let mut next_prune = std::time::Instant::now();
         loop {
             if let Err(e) = self.app.sweep_holds().await {
                 tracing::warn!(error = %e, "sweeping expired holds failed");
+            }
+            if std::time::Instant::now() >= next_prune {
+                next_prune = std::time::Instant::now() + Duration::from_secs(600);
+                match crate::app::accounts::prune_sign_in_data(&self.app).await {
+                    Ok(n) if n > 0 => tracing::info!(rows = n, "pruned sign-in data past its retention"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "pruning sign-in data failed"),
+                }
             }
             match self.tick().await {
                 Ok(n) if n > 0 => continue,
