@@ -348,6 +348,29 @@ async fn csrf_is_required_on_every_staff_form() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    for site in ["cross-site", "same-site"] {
+        let r = app
+            .http
+            .post(app.url("/staff/sign-in"))
+            .header("Sec-Fetch-Site", site)
+            .header("Origin", "null")
+            .form(&[("email", ORG_ADMIN_A), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{site}");
+    }
+    // Our own page's form (Chromium sends Origin: null under Referrer-Policy: no-referrer).
+    let r = app
+        .http
+        .post(app.url("/staff/sign-in"))
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Origin", "null")
+        .form(&[("email", ORG_ADMIN_A), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]

@@ -1,0 +1,155 @@
+// Staff pages in Chromium: sign in with a demo account, work the administration pages, see the
+// change in the audit log, and axe-core on every staff page (no serious or critical violation).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkA11y, launchBrowser, screenshot, startServer } from './lib.mjs';
+
+const PASSWORD = 'skranke-demo-2026';
+const ORG_ADMIN = 'org-admin@eksempelkommune.dk';
+const CENTRE_ADMIN = 'centre-admin@eksempelkommune.dk';
+const DPO = 'dpo@eksempelkommune.dk';
+const OPERATOR = 'operator@skranke.example.org';
+
+describe('staff', () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  /** A fresh browser context (own cookies), signed in as `email`. */
+  async function signIn(email) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.baseUrl + '/staff/sign-in');
+    await page.getByLabel(/E-mailadresse/).fill(email);
+    await page.getByLabel(/^Adgangskode/).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log ind' }).click();
+    await page.waitForURL(/\/staff$/);
+    return { context, page };
+  }
+
+  async function run(name, fn) {
+    const contexts = [];
+    try {
+      await fn(contexts);
+    } catch (err) {
+      for (const [i, c] of contexts.entries()) {
+        for (const p of c.pages()) {
+          const shot = await screenshot(p, `staff-${name}-${i}`).catch(() => null);
+          if (shot) process.stderr.write(`screenshot: ${shot}\n`);
+        }
+      }
+      server.dumpLogs(`skranke logs for failed test ${name}`);
+      throw err;
+    } finally {
+      for (const c of contexts) await c.close();
+    }
+  }
+
+  test('sign-in page: a wrong password is refused with a clear message, and it is accessible', async () => {
+    await run('sign-in', async (contexts) => {
+      const context = await browser.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(server.baseUrl + '/staff');
+      assert.match(page.url(), /\/staff\/sign-in\?next=/, 'signed out: sent to the sign-in page');
+      await checkA11y(page, 'sign-in');
+      await page.getByLabel(/E-mailadresse/).fill(ORG_ADMIN);
+      await page.getByLabel(/^Adgangskode/).fill('not the password');
+      await page.getByRole('button', { name: 'Log ind' }).click();
+      await page.getByRole('alert').waitFor();
+      assert.match(await page.getByRole('alert').innerText(), /Forkert e-mailadresse eller adgangskode/);
+      await checkA11y(page, 'sign-in with error');
+    });
+  });
+
+  test('an organisation administrator adds a user and sees it in the audit log', async () => {
+    await run('org-admin', async (contexts) => {
+      const { context, page } = await signIn(ORG_ADMIN);
+      contexts.push(context);
+      await checkA11y(page, 'staff home');
+      await page.getByRole('link', { name: 'Brugere og roller' }).click();
+      await checkA11y(page, 'users');
+      await page.getByLabel('Navn').fill('Birgit Browser');
+      await page.getByLabel('E-mailadresse').fill('birgit@eksempelkommune.dk');
+      await page.getByLabel('Rolle').selectOption('caseworker');
+      await page.getByRole('button', { name: 'Opret bruger' }).click();
+      await page.locator('#password-link').waitFor();
+      assert.match(await page.locator('#password-link').innerText(), /\/account\/password\/skrp_/);
+      await page.getByRole('link', { name: 'Birgit Browser' }).click();
+      await checkA11y(page, 'user detail');
+      // A lookalike of the own domain is refused, naming what it resembles.
+      await page.getByRole('link', { name: 'Brugere og roller' }).first().click();
+      await page.getByLabel('Navn').fill('Fejl Domæne');
+      await page.getByLabel('E-mailadresse').fill('fejl@eksempelkomune.dk');
+      await page.getByRole('button', { name: 'Opret bruger' }).click();
+      await page.locator('#error-summary').waitFor();
+      assert.match(await page.locator('#error-summary').innerText(), /ligner eksempelkommune\.dk/);
+      await checkA11y(page, 'users with error');
+      await page.getByRole('link', { name: 'Revisionslog' }).click();
+      await checkA11y(page, 'audit');
+      const table = await page.locator('table.audit').innerText();
+      assert.match(table, /user\.created/);
+      assert.match(table, /birgit@eksempelkommune\.dk/);
+      await page.getByRole('link', { name: 'Min konto' }).click();
+      await checkA11y(page, 'account');
+      await page.getByLabel('Navn på nøglen').fill('Browser-test');
+      await page.getByRole('button', { name: 'Opret nøgle' }).click();
+      await page.locator('#new-token').waitFor();
+      assert.match(await page.locator('#new-token').innerText(), /skr_[0-9a-z]{52}/);
+      await checkA11y(page, 'account with new token');
+    });
+  });
+
+  test('the data-protection officer reads the audit log and nothing else', async () => {
+    await run('dpo', async (contexts) => {
+      const { context, page } = await signIn(DPO);
+      contexts.push(context);
+      await page.getByRole('link', { name: 'Revisionslog' }).click();
+      await page.getByLabel('Handling').fill('auth.');
+      await page.getByRole('button', { name: 'Søg' }).click();
+      assert.match(await page.locator('table.audit').innerText(), /auth\.sign_in/);
+      await checkA11y(page, 'audit search');
+      const users = await page.goto(server.baseUrl + '/staff/users');
+      assert.equal(users.status(), 403);
+      await checkA11y(page, 'forbidden page');
+    });
+  });
+
+  test('the platform operator sees the organisations page', async () => {
+    await run('operator', async (contexts) => {
+      const { context, page } = await signIn(OPERATOR);
+      contexts.push(context);
+      await page.getByRole('link', { name: 'Organisationer' }).click();
+      assert.match(await page.locator('table').innerText(), /Prøvested Kommune/);
+      await checkA11y(page, 'platform organisations');
+      await page.getByLabel('Navn', { exact: true }).fill('Fred Kommune');
+      await page.getByLabel('Egne maildomæner').fill('fred.dk');
+      await page.getByLabel('Første administrators navn').fill('Fred Admin');
+      await page.getByLabel('Første administrators e-mailadresse').fill('admin@fred.dk');
+      await page.getByRole('button', { name: 'Opret organisation' }).click();
+      await page.locator('#error-summary').waitFor();
+      assert.match(await page.locator('#error-summary').innerText(), /fred\.dk ligner fredericia\.dk/);
+      await checkA11y(page, 'platform with lookalike warning');
+    });
+  });
+
+  test('a centre administrator is signed in and signs out', async () => {
+    await run('centre-admin', async (contexts) => {
+      const { context, page } = await signIn(CENTRE_ADMIN);
+      contexts.push(context);
+      await page.getByRole('button', { name: 'Log ud' }).click();
+      await page.waitForURL(/\/staff\/sign-in/);
+      await page.goto(server.baseUrl + '/staff/account');
+      assert.match(page.url(), /\/staff\/sign-in/, 'signed out for real');
+    });
+  });
+});
