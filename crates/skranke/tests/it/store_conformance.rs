@@ -48,7 +48,10 @@ async fn migrate_twice_is_a_no_op<S: TestDb>(store: S) {
     let fx = Fixture::seed(&store, 1, 1).await;
     store.migrate().await.unwrap();
     store.migrate().await.unwrap();
-    assert_eq!(store.scalar("SELECT COUNT(*) FROM _sqlx_migrations", &[]).await, 2, "both migrations, once each");
+    let applied = store.scalar("SELECT COUNT(*) FROM _sqlx_migrations", &[]).await;
+    let distinct = store.scalar("SELECT COUNT(DISTINCT version) FROM _sqlx_migrations", &[]).await;
+    assert_eq!(applied, distinct, "every migration once");
+    assert!(applied >= 3, "all embedded migrations applied: {applied}");
     assert_eq!(store.get_service(fx.service.id).await.unwrap().unwrap().name_da, "Pas");
     store.ping().await.unwrap();
 }
