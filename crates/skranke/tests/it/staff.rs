@@ -29,6 +29,14 @@ pub struct StaffApp {
     pub http: reqwest::Client,
     /// Demo accounts by e-mail.
     pub users: HashMap<String, User>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for StaffApp {
+    fn drop(&mut self) {
+        // The server still has the file open; on Unix the directory goes when the test ends.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// A signed-in browser: its session cookie and the CSRF token of its pages.
@@ -66,7 +74,7 @@ pub async fn spawn() -> StaffApp {
     .await
     .unwrap();
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    StaffApp { server, clock, store, http, users }
+    StaffApp { server, clock, store, http, users, dir }
 }
 
 pub fn csrf_of(html: &str) -> Option<String> {
