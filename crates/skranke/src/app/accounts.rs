@@ -600,33 +600,26 @@ pub(crate) fn grant_json(g: &Grant) -> serde_json::Value {
     })
 }
 
-/// Gives a user one more role. Nobody changes their own roles (an administrator cannot lock
-/// themselves out, or raise themselves).
+/// Gives a user one more role.
 pub async fn grant_role(app: &App, p: &Principal, user_id: UserId, role: &str, centre: &str) -> Result<(), AppError> {
-    let user = user_in_reach(app, p, user_id).await?;
-    if user.id == p.user {
-        return Err(AppError::BadRequest("own_roles"));
-    }
-    let org = user.organisation.ok_or(AppError::NotFound("user"))?;
-    let grant = parse_grant(app, org, role, centre).await?;
-    if !access::may_assign(&p.grants, &grant) {
-        return Err(AppError::Forbidden);
-    }
-    let now = app.clock.now();
-    let record = AuditRecord {
-        at: now,
-        organisation: Some(org),
-        actor: p.actor(),
-        action: action("user.role_granted"),
-        object: object("user", user.id),
-        detail: detail(json!({ "grant": grant_json(&grant) })),
-    };
-    app.store.add_grant(user.id, &grant, now, &[record]).await?;
-    Ok(())
+    change_role(app, p, user_id, role, centre, true).await
 }
 
 /// Takes a role away; the user's API tokens that used it stop working at once.
 pub async fn revoke_role(app: &App, p: &Principal, user_id: UserId, role: &str, centre: &str) -> Result<(), AppError> {
+    change_role(app, p, user_id, role, centre, false).await
+}
+
+/// Grants (`give`) or revokes a role of another user of the administrator's organisation. Nobody
+/// changes their own roles: an administrator can neither lock themselves out nor raise themselves.
+async fn change_role(
+    app: &App,
+    p: &Principal,
+    user_id: UserId,
+    role: &str,
+    centre: &str,
+    give: bool,
+) -> Result<(), AppError> {
     let user = user_in_reach(app, p, user_id).await?;
     if user.id == p.user {
         return Err(AppError::BadRequest("own_roles"));
@@ -641,11 +634,15 @@ pub async fn revoke_role(app: &App, p: &Principal, user_id: UserId, role: &str, 
         at: now,
         organisation: Some(org),
         actor: p.actor(),
-        action: action("user.role_revoked"),
+        action: action(if give { "user.role_granted" } else { "user.role_revoked" }),
         object: object("user", user.id),
         detail: detail(json!({ "grant": grant_json(&grant) })),
     };
-    app.store.remove_grant(user.id, &grant, now, &[record]).await?;
+    if give {
+        app.store.add_grant(user.id, &grant, now, &[record]).await?;
+    } else {
+        app.store.remove_grant(user.id, &grant, now, &[record]).await?;
+    }
     Ok(())
 }
 

@@ -116,6 +116,25 @@ macro_rules! account_helpers {
             Ok(true)
         }
 
+        async fn insert_user(tx: &mut Tx, user: &User) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO users (id, organisation_id, email, name, password_hash, created_at, password_changed_at, \
+                 disabled_at, sessions_valid_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(user.id.as_uuid())
+            .bind(user.organisation.map(|o| o.as_uuid()))
+            .bind(&user.email)
+            .bind(&user.name)
+            .bind(user.password_hash.as_deref())
+            .bind(us(user.created_at))
+            .bind(user.password_hash.as_ref().map(|_| us(user.created_at)))
+            .bind(user.disabled_at.map(us))
+            .bind(us(user.sessions_valid_after))
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
         /// Voids every session of `user` created before `now`.
         async fn void_sessions(tx: &mut Tx, user: UserId, now: Timestamp) -> StoreResult<()> {
             sqlx::query("UPDATE users SET sessions_valid_after = $2 WHERE id = $1")
@@ -138,21 +157,7 @@ macro_rules! account_store_methods {
     () => {
         async fn create_user(&self, user: &User, grants: &[Grant], audit: &[AuditRecord]) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO users (id, organisation_id, email, name, password_hash, created_at, password_changed_at, \
-                 disabled_at, sessions_valid_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(user.id.as_uuid())
-            .bind(user.organisation.map(|o| o.as_uuid()))
-            .bind(&user.email)
-            .bind(&user.name)
-            .bind(user.password_hash.as_deref())
-            .bind(us(user.created_at))
-            .bind(user.password_hash.as_ref().map(|_| us(user.created_at)))
-            .bind(user.disabled_at.map(us))
-            .bind(us(user.sessions_valid_after))
-            .execute(&mut *tx)
-            .await?;
+            insert_user(&mut tx, user).await?;
             for grant in grants {
                 insert_grant(&mut tx, user.id, grant, user.created_at).await?;
             }
@@ -625,18 +630,7 @@ macro_rules! account_store_methods {
                 .bind(us(admin.created_at))
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
-                "INSERT INTO users (id, organisation_id, email, name, password_hash, created_at, sessions_valid_after) \
-                 VALUES ($1, $2, $3, $4, NULL, $5, $6)",
-            )
-            .bind(admin.id.as_uuid())
-            .bind(admin.organisation.map(|o| o.as_uuid()))
-            .bind(&admin.email)
-            .bind(&admin.name)
-            .bind(us(admin.created_at))
-            .bind(us(admin.sessions_valid_after))
-            .execute(&mut *tx)
-            .await?;
+            insert_user(&mut tx, admin).await?;
             insert_grant(&mut tx, admin.id, grant, admin.created_at).await?;
             append_audit_tx(&mut tx, audit).await?;
             tx.commit().await?;
