@@ -86,6 +86,12 @@ pub fn t(lang: Lang, key: &str) -> &'static str {
         .unwrap_or_else(|| Box::leak(key.to_owned().into_boxed_str()))
 }
 
+/// The sentence for `key` when the catalogue has it: for keys built from what a visitor typed,
+/// where `t`'s fallback (which keeps the key it could not find) must not be reached.
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    catalogue(lang).get(key).or_else(|| catalogue(Lang::Da).get(key)).map(String::as_str)
+}
+
 /// `t` with `{name}` placeholders filled in.
 pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     let mut s = t(lang, key).to_owned();

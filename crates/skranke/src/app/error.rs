@@ -54,6 +54,13 @@ pub enum AppError {
     /// the own or protected domain it looks like, `suggestion` the address probably meant.
     #[error("the address is not in the organisation's own mail domains")]
     AccountEmailNotOwn { resembles: Option<String>, suggestion: Option<String> },
+    /// A form field refused for a reason with its own catalogue message (`error.<code>`, which
+    /// may name the field).
+    #[error("invalid {field}: {code}")]
+    Field { field: &'static str, code: &'static str },
+    /// The form was loaded before someone else changed the same thing.
+    #[error("changed by someone else meanwhile")]
+    Stale,
     /// An own mail domain that looks like a protected one (RS-61): kept only with a written reason.
     #[error("{domain} resembles {resembles}; a written reason is required")]
     DomainResembles { domain: String, resembles: String },
@@ -93,6 +100,8 @@ impl AppError {
             AppError::ResetLinkInvalid => "reset_link_invalid",
             AppError::AccountEmailNotOwn { .. } => "account_email_not_own",
             AppError::DomainResembles { .. } => "domain_resembles",
+            AppError::Field { code, .. } => code,
+            AppError::Stale => "stale",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -101,7 +110,7 @@ impl AppError {
     /// Which input field the error is about, for forms.
     pub fn field(&self) -> Option<&'static str> {
         match self {
-            AppError::Invalid { field, .. } => Some(field),
+            AppError::Invalid { field, .. } | AppError::Field { field, .. } => Some(field),
             _ => None,
         }
     }

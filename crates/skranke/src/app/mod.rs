@@ -2,10 +2,11 @@
 //! an `AppError` the HTTP layer maps to a status and a catalogue message.
 
 pub mod accounts;
-pub mod platform;
+pub mod admin;
 pub mod booking;
 mod cache;
 mod error;
+pub mod platform;
 pub mod principal;
 
 use std::sync::Arc;
@@ -56,6 +57,11 @@ impl App {
     pub fn new(store: AnyStore, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
         let availability_cache = Arc::new(cache::AvailabilityCache::new(settings.availability_cache_ttl));
         Self { store, clock, settings: Arc::new(settings), availability_cache, throttle_key: Arc::default() }
+    }
+
+    /// Drops cached availability answers after a configuration change that shapes them.
+    pub(crate) fn invalidate_availability(&self) {
+        self.availability_cache.invalidate();
     }
 
     pub fn hold_duration(&self) -> SignedDuration {

@@ -43,7 +43,9 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::PasswordsDiffer
         | AppError::WrongCurrentPassword
         | AppError::AccountEmailNotOwn { .. }
-        | AppError::DomainResembles { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        | AppError::DomainResembles { .. }
+        | AppError::Field { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Stale => StatusCode::CONFLICT,
         AppError::ResetLinkInvalid => StatusCode::GONE,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -74,6 +76,9 @@ pub fn message_of(e: &AppError, lang: Lang) -> String {
         }
         AppError::DomainResembles { domain, resembles } => {
             tf(lang, "error.domain_resembles", &[("domain", domain), ("resembles", resembles)])
+        }
+        AppError::Field { field, code } => {
+            tf(lang, &format!("error.{code}"), &[("field", t(lang, &format!("field.{field}")))])
         }
         AppError::Invalid { field, .. } => {
             let field_name = t(lang, &format!("field.{field}"));

@@ -80,6 +80,14 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A configuration object that belongs to one centre, for [`Store::centre_of`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminObject {
+    Queue,
+    Service,
+    Staff,
+}
+
 /// Where an appointment moves to.
 #[derive(Clone, Debug)]
 pub struct NewSlot {
@@ -110,6 +118,112 @@ pub trait Store: Send + Sync {
     fn add_absence(&self, staff: StaffId, when: Interval) -> impl Future<Output = StoreResult<()>> + Send;
 
     // --- administration (begin): configuration changes, each with its audit record (sql_admin.rs)
+    fn get_organisation(
+        &self,
+        id: OrganisationId,
+    ) -> impl Future<Output = StoreResult<Option<Versioned<Organisation>>>> + Send;
+    /// Name and own mail domains; `Conflict` when `expected_version` is stale. Returns the new version.
+    fn update_organisation(
+        &self,
+        org: &Organisation,
+        expected_version: i64,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// An organisation's centres with their versions, by name.
+    fn organisation_centres(
+        &self,
+        org: OrganisationId,
+    ) -> impl Future<Output = StoreResult<Vec<Versioned<Centre>>>> + Send;
+    fn create_centre_audited(
+        &self,
+        centre: &Centre,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Name, address, opening hours and closed days.
+    fn update_centre(
+        &self,
+        centre: &Centre,
+        expected_version: i64,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Closures of a centre that end after `from`, by start.
+    fn list_closures(
+        &self,
+        centre: CentreId,
+        from: Timestamp,
+    ) -> impl Future<Output = StoreResult<Vec<Closure>>> + Send;
+    fn add_closure_audited(
+        &self,
+        closure: &Closure,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes one closure of `centre`; `false` (and no audit row) when there is none.
+    fn remove_closure(
+        &self,
+        centre: CentreId,
+        id: uuid::Uuid,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn list_queues(&self, centre: CentreId) -> impl Future<Output = StoreResult<Vec<Versioned<Queue>>>> + Send;
+    fn create_queue_audited(
+        &self,
+        queue: &Queue,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn update_queue(
+        &self,
+        queue: &Queue,
+        expected_version: i64,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    fn list_services_versioned(
+        &self,
+        centre: CentreId,
+    ) -> impl Future<Output = StoreResult<Vec<Versioned<Service>>>> + Send;
+    fn create_service_audited(
+        &self,
+        service: &Service,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Names, queue, rules and sensitivity (the centre never changes).
+    fn update_service(
+        &self,
+        service: &Service,
+        expected_version: i64,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    fn list_staff(&self, centre: CentreId) -> impl Future<Output = StoreResult<Vec<Versioned<StaffAdmin>>>> + Send;
+    fn create_staff_audited(
+        &self,
+        staff: &StaffAdmin,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Name, e-mail, schedule and the services given (replaced as a set).
+    fn update_staff(
+        &self,
+        staff: &StaffAdmin,
+        expected_version: i64,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Absences of a staff member that end after `from`, by start.
+    fn list_absences(&self, staff: StaffId, from: Timestamp) -> impl Future<Output = StoreResult<Vec<Absence>>> + Send;
+    fn add_absence_audited(
+        &self,
+        absence: &Absence,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn remove_absence(
+        &self,
+        staff: StaffId,
+        id: uuid::Uuid,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The centre a staff member, service or queue belongs to (for the access check).
+    fn centre_of(
+        &self,
+        kind: AdminObject,
+        id: uuid::Uuid,
+    ) -> impl Future<Output = StoreResult<Option<CentreId>>> + Send;
     // --- administration (end)
 
     // --- accounts (begin): users, grants, sessions, API tokens, throttling, resets (sql_accounts.rs)
@@ -440,6 +554,27 @@ forward! {
     fn create_staff(&self, staff: &StaffMember) -> StoreResult<()>;
     fn add_absence(&self, staff: StaffId, when: Interval) -> StoreResult<()>;
     // --- administration forwards (begin)
+    fn get_organisation(&self, id: OrganisationId) -> StoreResult<Option<Versioned<Organisation>>>;
+    fn update_organisation(&self, org: &Organisation, expected_version: i64, audit: &[AuditRecord]) -> StoreResult<i64>;
+    fn organisation_centres(&self, org: OrganisationId) -> StoreResult<Vec<Versioned<Centre>>>;
+    fn create_centre_audited(&self, centre: &Centre, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn update_centre(&self, centre: &Centre, expected_version: i64, audit: &[AuditRecord]) -> StoreResult<i64>;
+    fn list_closures(&self, centre: CentreId, from: Timestamp) -> StoreResult<Vec<Closure>>;
+    fn add_closure_audited(&self, closure: &Closure, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn remove_closure(&self, centre: CentreId, id: uuid::Uuid, audit: &[AuditRecord]) -> StoreResult<bool>;
+    fn list_queues(&self, centre: CentreId) -> StoreResult<Vec<Versioned<Queue>>>;
+    fn create_queue_audited(&self, queue: &Queue, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn update_queue(&self, queue: &Queue, expected_version: i64, audit: &[AuditRecord]) -> StoreResult<i64>;
+    fn list_services_versioned(&self, centre: CentreId) -> StoreResult<Vec<Versioned<Service>>>;
+    fn create_service_audited(&self, service: &Service, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn update_service(&self, service: &Service, expected_version: i64, audit: &[AuditRecord]) -> StoreResult<i64>;
+    fn list_staff(&self, centre: CentreId) -> StoreResult<Vec<Versioned<StaffAdmin>>>;
+    fn create_staff_audited(&self, staff: &StaffAdmin, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn update_staff(&self, staff: &StaffAdmin, expected_version: i64, audit: &[AuditRecord]) -> StoreResult<i64>;
+    fn list_absences(&self, staff: StaffId, from: Timestamp) -> StoreResult<Vec<Absence>>;
+    fn add_absence_audited(&self, absence: &Absence, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn remove_absence(&self, staff: StaffId, id: uuid::Uuid, audit: &[AuditRecord]) -> StoreResult<bool>;
+    fn centre_of(&self, kind: AdminObject, id: uuid::Uuid) -> StoreResult<Option<CentreId>>;
     // --- administration forwards (end)
     // --- accounts forwards (begin)
     fn create_user(&self, user: &User, grants: &[Grant], audit: &[AuditRecord]) -> StoreResult<()>;

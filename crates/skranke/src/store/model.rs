@@ -151,3 +151,36 @@ pub struct DevMail {
     pub body_text: String,
     pub delivered_at: Timestamp,
 }
+
+/// A configuration row with the version it was read at: an update names it, and a stale one is
+/// refused (`StoreError::Conflict`) instead of silently overwriting someone else's change.
+#[derive(Clone, Debug)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: i64,
+}
+
+/// A staff member as the administration pages see them: with their work address.
+#[derive(Clone, Debug)]
+pub struct StaffAdmin {
+    pub member: StaffMember,
+    /// Lowercase; in the organisation's own mail domains (checked by the use case).
+    pub email: Option<String>,
+}
+
+/// A dated closure of a centre (on top of its weekly hours and closed days).
+#[derive(Clone, Debug)]
+pub struct Closure {
+    pub id: uuid::Uuid,
+    pub centre_id: CentreId,
+    pub when: Interval,
+    pub reason: String,
+}
+
+/// A staff member's absence.
+#[derive(Clone, Debug)]
+pub struct Absence {
+    pub id: uuid::Uuid,
+    pub staff_id: StaffId,
+    pub when: Interval,
+}

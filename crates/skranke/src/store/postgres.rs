@@ -27,6 +27,7 @@ impl PgStore {
         super::migrator(&[
             (1, "init", include_str!("../../migrations/postgres/0001_init.sql")),
             (2, "accounts_audit", include_str!("../../migrations/postgres/0002_accounts_audit.sql")),
+            (3, "admin", include_str!("../../migrations/postgres/0003_admin.sql")),
             (4, "accounts", include_str!("../../migrations/postgres/0004_accounts.sql")),
         ])
     }

@@ -299,6 +299,82 @@ macro_rules! shared_store_impl {
             appointment_from_row(&row)
         }
 
+        async fn insert_centre(tx: &mut Tx, c: &Centre) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO centres (id, organisation_id, name, address, opening_hours, closed_days, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0)",
+            )
+            .bind(c.id.as_uuid())
+            .bind(c.organisation_id.as_uuid())
+            .bind(&c.name)
+            .bind(&c.address)
+            .bind(to_json(&c.opening_hours)?)
+            .bind(to_json(&c.closed_days)?)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_queue(tx: &mut Tx, q: &Queue) -> StoreResult<()> {
+            sqlx::query("INSERT INTO queues (id, centre_id, name_da, name_en, prefix) VALUES ($1, $2, $3, $4, $5)")
+                .bind(q.id.as_uuid())
+                .bind(q.centre_id.as_uuid())
+                .bind(&q.name_da)
+                .bind(&q.name_en)
+                .bind(&q.prefix)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        async fn insert_service(tx: &mut Tx, s: &Service) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO services (id, centre_id, queue_id, name_da, name_en, duration_minutes, buffer_minutes, \
+                 capacity, min_notice_minutes, horizon_days, online_bookable, sensitivity) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .bind(s.id.as_uuid())
+            .bind(s.centre_id.as_uuid())
+            .bind(s.queue_id.as_uuid())
+            .bind(&s.name_da)
+            .bind(&s.name_en)
+            .bind(s.rules.duration_minutes())
+            .bind(s.rules.buffer_minutes())
+            .bind(i32::from(s.rules.capacity()))
+            .bind(s.rules.min_notice_minutes())
+            .bind(s.rules.horizon_days())
+            .bind(s.rules.online_bookable())
+            .bind(s.sensitivity.as_str())
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_staff(tx: &mut Tx, s: &StaffMember, email: Option<&str>) -> StoreResult<()> {
+            sqlx::query("INSERT INTO staff (id, centre_id, name, schedule, email) VALUES ($1, $2, $3, $4, $5)")
+                .bind(s.id.as_uuid())
+                .bind(s.centre_id.as_uuid())
+                .bind(&s.name)
+                .bind(to_json(&s.schedule)?)
+                .bind(email)
+                .execute(&mut **tx)
+                .await?;
+            set_staff_services(tx, s).await
+        }
+
+        /// Replaces the services a staff member gives.
+        async fn set_staff_services(tx: &mut Tx, s: &StaffMember) -> StoreResult<()> {
+            sqlx::query("DELETE FROM staff_services WHERE staff_id = $1").bind(s.id.as_uuid()).execute(&mut **tx).await?;
+            for service in &s.services {
+                sqlx::query("INSERT INTO staff_services (staff_id, service_id) VALUES ($1, $2)")
+                    .bind(s.id.as_uuid())
+                    .bind(service.as_uuid())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+
         crate::store::sql_accounts::account_helpers!();
         crate::store::sql_admin::admin_helpers!();
 
@@ -342,18 +418,9 @@ macro_rules! shared_store_impl {
             }
 
             async fn create_centre(&self, c: &Centre) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO centres (id, organisation_id, name, address, opening_hours, closed_days, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 0)",
-                )
-                .bind(c.id.as_uuid())
-                .bind(c.organisation_id.as_uuid())
-                .bind(&c.name)
-                .bind(&c.address)
-                .bind(to_json(&c.opening_hours)?)
-                .bind(to_json(&c.closed_days)?)
-                .execute(&self.pool)
-                .await?;
+                let mut tx = self.begin_write().await?;
+                insert_centre(&mut tx, c).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -370,56 +437,22 @@ macro_rules! shared_store_impl {
             }
 
             async fn create_queue(&self, q: &Queue) -> StoreResult<()> {
-                sqlx::query("INSERT INTO queues (id, centre_id, name_da, name_en, prefix) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(q.id.as_uuid())
-                    .bind(q.centre_id.as_uuid())
-                    .bind(&q.name_da)
-                    .bind(&q.name_en)
-                    .bind(&q.prefix)
-                    .execute(&self.pool)
-                    .await?;
+                let mut tx = self.begin_write().await?;
+                insert_queue(&mut tx, q).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
             async fn create_service(&self, s: &Service) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO services (id, centre_id, queue_id, name_da, name_en, duration_minutes, buffer_minutes, \
-                     capacity, min_notice_minutes, horizon_days, online_bookable, sensitivity) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(s.id.as_uuid())
-                .bind(s.centre_id.as_uuid())
-                .bind(s.queue_id.as_uuid())
-                .bind(&s.name_da)
-                .bind(&s.name_en)
-                .bind(s.rules.duration_minutes())
-                .bind(s.rules.buffer_minutes())
-                .bind(i32::from(s.rules.capacity()))
-                .bind(s.rules.min_notice_minutes())
-                .bind(s.rules.horizon_days())
-                .bind(s.rules.online_bookable())
-                .bind(s.sensitivity.as_str())
-                .execute(&self.pool)
-                .await?;
+                let mut tx = self.begin_write().await?;
+                insert_service(&mut tx, s).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
             async fn create_staff(&self, s: &StaffMember) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query("INSERT INTO staff (id, centre_id, name, schedule) VALUES ($1, $2, $3, $4)")
-                    .bind(s.id.as_uuid())
-                    .bind(s.centre_id.as_uuid())
-                    .bind(&s.name)
-                    .bind(to_json(&s.schedule)?)
-                    .execute(&mut *tx)
-                    .await?;
-                for service in &s.services {
-                    sqlx::query("INSERT INTO staff_services (staff_id, service_id) VALUES ($1, $2)")
-                        .bind(s.id.as_uuid())
-                        .bind(service.as_uuid())
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                insert_staff(&mut tx, s, None).await?;
                 tx.commit().await?;
                 Ok(())
             }

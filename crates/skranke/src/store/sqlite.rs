@@ -41,6 +41,7 @@ impl SqliteStore {
         super::migrator(&[
             (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
             (2, "accounts_audit", include_str!("../../migrations/sqlite/0002_accounts_audit.sql")),
+            (3, "admin", include_str!("../../migrations/sqlite/0003_admin.sql")),
             (4, "accounts", include_str!("../../migrations/sqlite/0004_accounts.sql")),
         ])
     }

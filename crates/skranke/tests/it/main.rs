@@ -6,10 +6,11 @@
 //! real server. Further HTTP-level test modules are added here as `mod …;` too.
 
 mod accounts_store;
+mod admin;
 mod api;
 mod audit;
 mod concurrency;
 mod crash;
-mod staff;
+pub mod staff;
 mod store_conformance;
 mod support;

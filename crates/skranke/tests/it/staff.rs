@@ -22,6 +22,7 @@ use skranke_core::ids::{CentreId, OrganisationId};
 const FAST: PasswordParams = PasswordParams { memory_kib: 64, iterations: 1, parallelism: 1 };
 const PASSWORD: &str = skranke::demo::DEMO_PASSWORD;
 
+#[allow(missing_debug_implementations)] // holds the running server
 pub struct StaffApp {
     pub server: Running,
     pub clock: ManualClock,
@@ -660,11 +661,16 @@ enum At {
     /// The platform (the list of organisations): organisation staff get 404, as for anything
     /// outside their organisation.
     Platform,
+    /// The first centre of organisation A (Borgerservice), named by an id in the path.
+    CentreA,
+    /// Any centre of the caller's own organisation (the set-up overview).
+    SomeOwnCentre,
 }
 
-/// Every staff route: method, path (with `{user}` = a user of organisation A, `{token}` = one of
-/// the caller's own API tokens), form, the permission it needs and where.
-/// Method, path, form fields, permission, where.
+/// Every staff route: method, path, form, the permission it needs and where. In paths `{user}` is
+/// a user of organisation A, `{token}` one of the caller's own API tokens, `{centre}` the first
+/// centre of A and `{queue}`, `{service}`, `{staff}`, `{closure}`, `{absence}` objects of it (a
+/// fresh closure and absence per caller); `{n}` in a form makes it unique.
 type RouteSpec = (&'static str, &'static str, &'static [(&'static str, &'static str)], Permission, At);
 
 const ROUTES: &[RouteSpec] = &[
@@ -725,6 +731,116 @@ const ROUTES: &[RouteSpec] = &[
         Permission::ManageOrganisations,
         At::Platform,
     ),
+    ("GET", "/staff/admin", &[], Permission::ManageCentre, At::SomeOwnCentre),
+    (
+        "POST",
+        "/staff/admin/organisation",
+        &[("name", "Kommune {n}"), ("domains", "eksempelkommune.dk"), ("version", "0")],
+        Permission::ManageOrganisation,
+        At::OwnOrg,
+    ),
+    (
+        "POST",
+        "/staff/admin/centres",
+        &[("name", "Center {n}"), ("address", "Vej {n}")],
+        Permission::ManageOrganisation,
+        At::OwnOrg,
+    ),
+    ("GET", "/staff/admin/centres/{centre}", &[], Permission::ManageCentre, At::CentreA),
+    (
+        "POST",
+        "/staff/admin/centres/{centre}",
+        &[
+            ("name", "Borgerservice Eksempelby"),
+            ("address", "Torvet 1"),
+            ("hours_mon", "09:00-15:00"),
+            ("version", "0"),
+        ],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    (
+        "POST",
+        "/staff/admin/centres/{centre}/closures",
+        &[("from", "2027-01-05"), ("to", "2027-01-06"), ("reason", "Flytning {n}")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    ("POST", "/staff/admin/centres/{centre}/closures/{closure}/remove", &[], Permission::ManageCentre, At::CentreA),
+    (
+        "POST",
+        "/staff/admin/centres/{centre}/queues",
+        &[("name_da", "Kø {n}"), ("name_en", "Queue {n}"), ("prefix", "K")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    (
+        "POST",
+        "/staff/admin/queues/{queue}",
+        &[("name_da", "Borgerservice"), ("name_en", "Citizen service"), ("prefix", "B"), ("version", "0")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    (
+        "POST",
+        "/staff/admin/centres/{centre}/services",
+        &[
+            ("name_da", "Ydelse {n}"),
+            ("name_en", "Service {n}"),
+            ("queue", "{queue}"),
+            ("duration_minutes", "15"),
+            ("buffer_minutes", "0"),
+            ("capacity", "1"),
+            ("min_notice_minutes", "60"),
+            ("horizon_days", "30"),
+            ("sensitivity", "normal"),
+        ],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    ("GET", "/staff/admin/services/{service}", &[], Permission::ManageCentre, At::CentreA),
+    (
+        "POST",
+        "/staff/admin/services/{service}",
+        &[
+            ("name_da", "Pas"),
+            ("name_en", "Passport"),
+            ("queue", "{queue}"),
+            ("duration_minutes", "15"),
+            ("buffer_minutes", "5"),
+            ("capacity", "2"),
+            ("min_notice_minutes", "60"),
+            ("horizon_days", "60"),
+            ("online_bookable", "on"),
+            ("sensitivity", "normal"),
+            ("version", "0"),
+        ],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    (
+        "POST",
+        "/staff/admin/centres/{centre}/staff",
+        &[("name", "Medarbejder {n}"), ("email", "m{n}@eksempelkommune.dk")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    ("GET", "/staff/admin/staff/{staff}", &[], Permission::ManageCentre, At::CentreA),
+    (
+        "POST",
+        "/staff/admin/staff/{staff}",
+        &[("name", "Anne Jensen (B)"), ("email", ""), ("hours_mon", "08:30-16:00"), ("version", "0")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    (
+        "POST",
+        "/staff/admin/staff/{staff}/absences",
+        &[("from", "2027-02-01T08:00"), ("to", "2027-02-01T12:00")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    ("POST", "/staff/admin/staff/{staff}/absences/{absence}/remove", &[], Permission::ManageCentre, At::CentreA),
     ("GET", "/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
     ("GET", "/api/v1/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
     // Last: these end the session.
@@ -753,6 +869,10 @@ async fn every_route_for_every_role() {
         assert_eq!(r.status(), StatusCode::OK);
         app.store.find_user_by_email("target@eksempelkommune.dk").await.unwrap().unwrap().id
     };
+    let centre_a = centres_of(&app, org_a).await[0];
+    let queue_a = app.store.list_queues(centre_a).await.unwrap()[0].value.id;
+    let service_a = app.store.list_services(centre_a).await.unwrap()[0].id;
+    let staff_a = app.store.list_staff(centre_a).await.unwrap()[0].value.member.id;
     let mut emails: Vec<String> = app.users.keys().cloned().collect();
     emails.sort();
     let mut n = 0;
@@ -765,21 +885,51 @@ async fn every_route_for_every_role() {
         let page = app.post(&b, "/staff/account/tokens", &[("label", "own"), ("grant", "0"), ("days", "7")]).await;
         assert_eq!(page.status(), StatusCode::OK);
         let token = app.store.list_api_tokens(user.id).await.unwrap()[0].id;
+        // A closure and an absence of their own for the remove routes.
+        let closure = skranke::store::Closure {
+            id: uuid::Uuid::new_v4(),
+            centre_id: centre_a,
+            when: skranke_core::Interval::new(app.clock.now(), app.clock.now() + SignedDuration::from_hours(48))
+                .unwrap(),
+            reason: "Walk".into(),
+        };
+        app.store.add_closure_audited(&closure, &[]).await.unwrap();
+        let absence = skranke::store::Absence { id: uuid::Uuid::new_v4(), staff_id: staff_a, when: closure.when };
+        app.store.add_absence_audited(&absence, &[]).await.unwrap();
+        let fill = |text: &str, n: usize| {
+            text.replace("{user}", &target.to_string())
+                .replace("{token}", &token.to_string())
+                .replace("{centre}", &centre_a.to_string())
+                .replace("{queue}", &queue_a.to_string())
+                .replace("{service}", &service_a.to_string())
+                .replace("{staff}", &staff_a.to_string())
+                .replace("{closure}", &closure.id.to_string())
+                .replace("{absence}", &absence.id.to_string())
+                .replace("{n}", &n.to_string())
+        };
         for (method, path, form, permission, at) in ROUTES {
             n += 1;
-            let path = path.replace("{user}", &target.to_string()).replace("{token}", &token.to_string());
-            let form: Vec<(String, String)> =
-                form.iter().map(|(k, v)| ((*k).to_owned(), v.replace("{n}", &n.to_string()))).collect();
+            let path = fill(path, n);
+            let form: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), fill(v, n))).collect();
             let form_refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let target_at = match at {
                 At::Own => Target::OwnAccount,
                 At::OwnOrg => user.organisation.map_or(Target::Platform, Target::Organisation),
                 At::OrgA => Target::Organisation(org_a),
                 At::Platform => Target::Platform,
+                At::CentreA => Target::Centre { organisation: org_a, centre: centre_a },
+                At::SomeOwnCentre => user.organisation.map_or(Target::Platform, Target::Organisation),
             };
-            let allowed = permits(&grants, *permission, target_at);
+            let allowed = match at {
+                // The set-up overview opens for anyone who configures some centre of their own.
+                At::SomeOwnCentre => {
+                    user.organisation.is_some()
+                        && grants.iter().any(|g| skranke_core::access::allows(g.role(), *permission))
+                }
+                _ => permits(&grants, *permission, target_at),
+            };
             let own_place = match target_at {
-                Target::Organisation(o) => user.organisation == Some(o),
+                Target::Organisation(o) | Target::Centre { organisation: o, .. } => user.organisation == Some(o),
                 Target::Platform => user.organisation.is_none(),
                 _ => true,
             };
@@ -788,8 +938,13 @@ async fn every_route_for_every_role() {
             } else {
                 app.post(&b, &path, &form_refs).await.status()
             };
+            // Allowed: done, or refused for the input (422) or a stale version (409) — the access
+            // check passed either way.
             let ok = if allowed {
-                status.is_success() || status.is_redirection() || status == StatusCode::UNPROCESSABLE_ENTITY
+                status.is_success()
+                    || status.is_redirection()
+                    || status == StatusCode::UNPROCESSABLE_ENTITY
+                    || status == StatusCode::CONFLICT
             } else if own_place {
                 status == StatusCode::FORBIDDEN
             } else {
@@ -804,7 +959,7 @@ async fn every_route_for_every_role() {
         }
         // Signed out: every route sends to the sign-in page (pages) or answers 401 (API).
         for (method, path, _, _, _) in ROUTES {
-            let path = path.replace("{user}", &target.to_string()).replace("{token}", &token.to_string());
+            let path = fill(path, 0);
             let req = if *method == "GET" {
                 app.http.get(app.url(&path))
             } else {
@@ -840,7 +995,10 @@ fn the_route_table_lists_every_staff_route() {
                 continue; // public: the sign-in form and the password link
             }
             let known = ROUTES.iter().any(|(_, p, ..)| {
-                let p = p.replace("{user}", "{id}").replace("{token}", "{id}");
+                let mut p = p.to_string();
+                for name in ["{user}", "{token}", "{centre}", "{queue}", "{service}", "{staff}"] {
+                    p = p.replace(name, "{id}");
+                }
                 p == route
             });
             if !known {

@@ -8,6 +8,7 @@
 //! `Principal::authorize` decides 403 or 404.
 
 mod account;
+mod admin;
 mod audit;
 mod platform;
 mod users;
@@ -88,6 +89,13 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// The notice for `?done=<what>` from the catalogue section `prefix`; nothing for a value the
+/// catalogue does not know (the query string is the visitor's to type).
+pub fn catalogue_notice(s: &Staff, prefix: &str) -> Option<String> {
+    let done = s.query.get("done")?;
+    crate::i18n::lookup(s.c.lang, &format!("{prefix}.{done}")).map(str::to_owned)
+}
+
 /// The navigation every staff page shows, by what the user may do.
 #[derive(Debug)]
 pub struct NavLink {
@@ -162,6 +170,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/staff/account/tokens", post(account::create_token))
         .route("/staff/account/tokens/{id}/revoke", post(account::revoke_token))
         .merge(users::routes())
+        .merge(admin::routes())
         .merge(audit::routes())
         .merge(platform::routes())
         .route("/api/v1/staff/me", get(account::me))
