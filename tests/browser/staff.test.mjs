@@ -109,6 +109,47 @@ describe('staff', () => {
     });
   });
 
+  test('an administrator changes a service and sees the change in the audit log', async () => {
+    await run('change-service', async (contexts) => {
+      const { context, page } = await signIn(ORG_ADMIN);
+      contexts.push(context);
+      await page.getByRole('link', { name: 'Opsætning' }).click();
+      await checkA11y(page, 'set-up overview');
+      await page.getByRole('link', { name: /Borgerservice Eksempelby/ }).click();
+      await checkA11y(page, 'centre set-up');
+      await page.getByRole('link', { name: 'Pas', exact: true }).click();
+      await checkA11y(page, 'service form');
+      // A refused value is explained next to the form and kept in the field.
+      await page.getByLabel('Varighed (minutter)').fill('17');
+      await page.getByRole('button', { name: 'Gem' }).click();
+      await page.locator('#error-summary').waitFor();
+      assert.match(await page.locator('#error-summary').innerText(), /Varighed \(minutter\) skal være 5–480 minutter/);
+      assert.equal(await page.getByLabel('Varighed (minutter)').inputValue(), '17');
+      await checkA11y(page, 'service form with error');
+      await page.getByLabel('Varighed (minutter)').fill('25');
+      await page.getByRole('button', { name: 'Gem' }).click();
+      await page.getByRole('status').waitFor();
+      assert.match(await page.getByRole('status').innerText(), /gemt/);
+      assert.equal(await page.getByLabel('Varighed (minutter)').inputValue(), '25');
+      // The change is in the audit log: who, what, old and new value.
+      await page.getByRole('link', { name: 'Se ændringerne i revisionsloggen' }).click();
+      const table = await page.locator('table.audit').innerText();
+      assert.match(table, /service\.updated/);
+      assert.match(table, /Ole Organisation/);
+      assert.match(table, /"duration_minutes":\{"new":25,"old":15\}/);
+      // The staff member page: a lookalike work address is refused with the meant address.
+      await page.goBack();
+      await page.getByRole('link', { name: /Borgerservice Eksempelby/ }).click();
+      await page.getByRole('link', { name: /Anne Jensen/ }).click();
+      await checkA11y(page, 'staff member form');
+      await page.getByLabel('E-mailadresse').fill('anne@eksempelkomune.dk');
+      await page.getByRole('button', { name: 'Gem' }).first().click();
+      await page.locator('#error-summary').waitFor();
+      assert.match(await page.locator('#error-summary').innerText(), /ligner eksempelkommune\.dk/);
+      await checkA11y(page, 'staff member form with error');
+    });
+  });
+
   test('the data-protection officer reads the audit log and nothing else', async () => {
     await run('dpo', async (contexts) => {
       const { context, page } = await signIn(DPO);

@@ -84,6 +84,11 @@ fn is_form_error(e: &AppError) -> bool {
     status_of(e).is_client_error() && !matches!(e, AppError::NotFound(_) | AppError::Forbidden | AppError::CsrfFailed)
 }
 
+/// Whether to link to the audit log (its search is organisation-wide: not for centre roles).
+fn may_audit(staff: &Staff) -> bool {
+    staff.p.organisation.is_some_and(|o| staff.may(Permission::ViewAudit, Target::Organisation(o)))
+}
+
 fn saved(to: String) -> Response {
     Redirect::to(&format!("{to}?done=saved")).into_response()
 }
@@ -464,6 +469,7 @@ struct ServicePage {
     version: i64,
     queues: Vec<Choice>,
     sensitivities: Vec<Choice>,
+    may_audit: bool,
 }
 
 impl ServicePage {
@@ -549,6 +555,7 @@ async fn service_page(
             version: sv.version,
             queues,
             sensitivities,
+            may_audit: may_audit(staff),
         },
     )
         .into_response())
@@ -618,6 +625,7 @@ struct StaffPage {
     hours: Vec<DayHours>,
     services: Vec<Choice>,
     absences: Vec<Row>,
+    may_audit: bool,
 }
 
 async fn staff_page(
@@ -679,6 +687,7 @@ async fn staff_page(
                     ),
                 })
                 .collect(),
+            may_audit: may_audit(staff),
         },
     )
         .into_response())
