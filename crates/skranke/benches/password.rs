@@ -19,7 +19,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(20).measurement_time(Duration::from_secs(4));
     let candidates = [
         ("default", PasswordParams::DEFAULT),
-        ("m19456_t2", PasswordParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }),
+        ("m32768_t2", PasswordParams { memory_kib: 32 * 1024, iterations: 2, parallelism: 1 }),
         ("m47104_t1", PasswordParams { memory_kib: 46 * 1024, iterations: 1, parallelism: 1 }),
         ("m65536_t2", PasswordParams { memory_kib: 64 * 1024, iterations: 2, parallelism: 1 }),
     ];

@@ -61,6 +61,20 @@ macro_rules! account_helpers {
             })
         }
 
+        const GRANT_COLUMNS: &str = "g.role AS grant_role, g.organisation_id AS grant_org, g.centre_id AS grant_centre";
+
+        /// The grants of rows joined with `role_grants` (LEFT JOIN: a user without grants gives one
+        /// row with NULL grant columns).
+        fn joined_grants(rows: &[DbRow]) -> StoreResult<Vec<Grant>> {
+            let mut grants = Vec::with_capacity(rows.len());
+            for r in rows {
+                if let Some(role) = r.try_get::<Option<String>, _>("grant_role")? {
+                    grants.push(grant_from_parts(&role, r.try_get("grant_org")?, r.try_get("grant_centre")?)?);
+                }
+            }
+            Ok(grants)
+        }
+
         const TOKEN_COLUMNS: &str = "t.id AS token_id, t.user_id AS token_user, t.hint, t.label, t.role, \
              t.organisation_id AS token_org, t.centre_id AS token_centre, t.created_at AS token_created_at, \
              t.expires_at, t.last_used_at, t.revoked_at";
@@ -333,21 +347,26 @@ macro_rules! account_store_methods {
         ) -> StoreResult<Option<ActiveSession>> {
             let sql = format!(
                 "SELECT s.id AS session_id, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, \
-                 {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+                 {USER_COLUMNS}, {GRANT_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+                 LEFT JOIN role_grants g ON g.user_id = u.id \
                  WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_seen_at > $3 \
-                 AND s.created_at >= u.sessions_valid_after AND u.disabled_at IS NULL"
+                 AND s.created_at >= u.sessions_valid_after AND u.disabled_at IS NULL \
+                 ORDER BY g.created_at, g.role"
             );
             let idle_start = now.checked_sub(idle).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            // One round trip: a row per grant (or one with NULL grant columns), as every staff
+            // request pays for this lookup.
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(token_hash.as_str())
                 .bind(us(now))
                 .bind(us(idle_start))
-                .fetch_optional(&self.pool)
-                .await?
-            else {
+                .fetch_all(&self.pool)
+                .await?;
+            let Some(row) = rows.first() else {
                 return Ok(None);
             };
-            let user = user_from_row(&row)?;
+            let grants = joined_grants(&rows)?;
+            let user = user_from_row(row)?;
             let id = SessionId::from_uuid(row.try_get("session_id")?);
             let last_seen_at = from_us(row.try_get("last_seen_at")?)?;
             if us(now) - us(last_seen_at) >= TOUCH_EVERY_US {
@@ -357,7 +376,6 @@ macro_rules! account_store_methods {
                     .execute(&self.pool)
                     .await?;
             }
-            let grants = grants_of(&self.pool, user.id).await?;
             Ok(Some(ActiveSession {
                 id,
                 grants,
@@ -497,17 +515,19 @@ macro_rules! account_store_methods {
 
         async fn active_api_token(&self, token_hash: &SecretHash, now: Timestamp) -> StoreResult<Option<ActiveApiToken>> {
             let sql = format!(
-                "SELECT {TOKEN_COLUMNS}, {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                "SELECT {TOKEN_COLUMNS}, {USER_COLUMNS}, {GRANT_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 LEFT JOIN role_grants g ON g.user_id = u.id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
-                 AND u.disabled_at IS NULL"
+                 AND u.disabled_at IS NULL ORDER BY g.created_at, g.role"
             );
-            let Some(row) =
-                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash.as_str()).bind(us(now)).fetch_optional(&self.pool).await?
-            else {
+            let rows =
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash.as_str()).bind(us(now)).fetch_all(&self.pool).await?;
+            let Some(row) = rows.first() else {
                 return Ok(None);
             };
-            let token = api_token_from_row(&row)?;
-            let user = user_from_row(&row)?;
+            let user_grants = joined_grants(&rows)?;
+            let token = api_token_from_row(row)?;
+            let user = user_from_row(row)?;
             if token.last_used_at.is_none_or(|t| us(now) - us(t) >= TOUCH_EVERY_US) {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
                     .bind(token.id.as_uuid())
@@ -515,7 +535,6 @@ macro_rules! account_store_methods {
                     .execute(&self.pool)
                     .await?;
             }
-            let user_grants = grants_of(&self.pool, user.id).await?;
             Ok(Some(ActiveApiToken { token, user, user_grants }))
         }
 
