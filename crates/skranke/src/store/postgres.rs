@@ -40,6 +40,9 @@ impl PgStore {
     /// The audit chain's head, locked so concurrent writers append one after the other.
     const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
 
+    /// PostgreSQL streams rows without a hand-over per row; the row-by-row read is the fast one.
+    const AUDIT_PAGE_JSON_SQL: Option<&'static str> = None;
+
     const CLAIM_OUTBOX_SQL: &'static str = "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 \
         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
         AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $3 \
