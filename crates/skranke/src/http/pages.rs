@@ -112,6 +112,21 @@ pub fn routes() -> Router<AppState> {
         .route("/booking/{id}/calendar.ics", get(calendar))
         .route("/dev/mail", get(dev_mail))
         .layer(middleware::from_fn(remember_language))
+        .layer(middleware::from_fn(refuse_cross_site_forms))
+}
+
+/// The citizen forms carry no session to bind a CSRF token to (cancel and move need the manage
+/// token, which another site cannot know); what is left is a form posted from another site, e.g.
+/// booking in someone's name. Browsers say so in `Sec-Fetch-Site`; such a post is refused.
+async fn refuse_cross_site_forms(req: Request, next: Next) -> Response {
+    let cross_site = req.method() == axum::http::Method::POST
+        && req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
+    if cross_site {
+        let q = HashMap::new();
+        let c = chrome(req.headers(), req.uri().path(), &q);
+        return PageError { c, error: AppError::CsrfFailed }.into_response();
+    }
+    next.run(req).await
 }
 
 #[derive(Template, WebTemplate)]

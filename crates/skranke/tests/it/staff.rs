@@ -1097,3 +1097,21 @@ async fn the_platform_operator_creates_organisations_and_lookalike_domains_need_
     let admin = app.sign_in(ORG_ADMIN_A).await;
     assert_eq!(app.get(&admin, "/staff/platform/organisations").await.0, StatusCode::NOT_FOUND);
 }
+
+/// Citizen forms have no session for a CSRF token; a form posted from another site is refused by
+/// the browser's own `Sec-Fetch-Site`, a same-origin one goes through.
+#[tokio::test]
+async fn citizen_forms_posted_from_another_site_are_refused() {
+    let app = spawn().await;
+    let centre = app.store.list_centres().await.unwrap()[0].centre.id;
+    let service = app.store.list_services(centre).await.unwrap()[0].id;
+    let path = app.url(&format!("/book/{centre}/{service}/details"));
+    let form = [("start", "2026-12-01T10:00:00+01:00"), ("name", "Jens Hansen"), ("email", "")];
+    let before = app.store.list_dev_mail(100).await.unwrap().len();
+    let r = app.http.post(&path).header("Sec-Fetch-Site", "cross-site").form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("Genindlæs siden"));
+    let r = app.http.post(&path).header("Sec-Fetch-Site", "same-origin").form(&form).send().await.unwrap();
+    assert_ne!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.store.list_dev_mail(100).await.unwrap().len(), before);
+}
