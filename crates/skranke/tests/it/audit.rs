@@ -20,6 +20,7 @@ both!(
     deleting_the_newest_entries_is_caught_by_the_head,
     a_row_beyond_the_head_is_caught,
     a_row_that_cannot_be_read_is_reported_not_skipped,
+    another_writer_moving_the_head_is_noticed,
 );
 
 fn record(i: u32) -> AuditRecord {
@@ -152,4 +153,46 @@ async fn the_cli_exits_non_zero_and_names_the_entry() {
     let out = String::from_utf8_lossy(&broken.stdout);
     assert!(out.contains("BROKEN") && out.contains("entry 5"), "{out}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Another instance (or a command) appends between two appends of this store: the head this
+/// store wrote last is stale, its conditional update fails, and it chains from the real head.
+async fn another_writer_moving_the_head_is_noticed<S: TestDb>(store: S) {
+    seed(&store).await;
+    let head = store.audit_head().await.unwrap();
+    let entry = skranke_core::audit::chain(head, record(100));
+    let object = entry.record.object.clone().unwrap();
+    let inserted = store
+        .execute(
+            "INSERT INTO audit_log (seq, at, organisation_id, actor_kind, actor_id, actor_label, action, object_kind, \
+             object_id, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                Arg::Int(i64::try_from(entry.seq).unwrap()),
+                at(entry.record.at),
+                Arg::Id(entry.record.organisation.unwrap().as_uuid()),
+                Arg::Text(entry.record.actor.kind().into()),
+                Arg::Id(entry.record.actor.id().unwrap()),
+                Arg::Text(entry.record.actor.label().into()),
+                Arg::Text(entry.record.action.as_str().into()),
+                Arg::Text(object.kind().into()),
+                Arg::Text(object.id().into()),
+                Arg::Text(entry.record.detail.to_canonical_json()),
+                Arg::Text(entry.prev_hash.to_hex()),
+                Arg::Text(entry.hash.to_hex()),
+            ],
+        )
+        .await;
+    assert_eq!(inserted, 1);
+    store
+        .execute(
+            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+            &[Arg::Int(i64::try_from(entry.seq).unwrap()), Arg::Text(entry.hash.to_hex())],
+        )
+        .await;
+    let after = store.append_audit(&[record(101), record(102)]).await.unwrap();
+    assert_eq!(after.seq, entry.seq + 2);
+    match verify(&store).await.unwrap() {
+        Outcome::Intact(summary) => assert_eq!(summary.entries, entry.seq + 2),
+        other => panic!("expected an intact chain, got {other:?}"),
+    }
 }
