@@ -44,6 +44,23 @@ macro_rules! admin_helpers {
             Ok(expected + 1)
         }
 
+        /// Deletes the row `id` of `owner` with `sql` (`… WHERE id = $1 AND <owner column> = $2`)
+        /// and writes `audit` with it; `false`, and nothing written, when there is no such row.
+        async fn delete_owned(
+            mut tx: Tx,
+            sql: &'static str,
+            id: Uuid,
+            owner: Uuid,
+            audit: &[AuditRecord],
+        ) -> StoreResult<bool> {
+            if sqlx::query(sql).bind(id).bind(owner).execute(&mut *tx).await?.rows_affected() == 0 {
+                return Ok(false);
+            }
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+
         fn queue_from_row(r: &DbRow) -> StoreResult<Queue> {
             Ok(Queue {
                 id: skranke_core::ids::QueueId::from_uuid(r.try_get("id")?),
@@ -166,19 +183,8 @@ macro_rules! admin_store_methods {
         }
 
         async fn remove_closure(&self, centre: CentreId, id: Uuid, audit: &[AuditRecord]) -> StoreResult<bool> {
-            let mut tx = self.begin_write().await?;
-            let n = sqlx::query("DELETE FROM closures WHERE id = $1 AND centre_id = $2")
-                .bind(id)
-                .bind(centre.as_uuid())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n == 0 {
-                return Ok(false);
-            }
-            append_audit_tx(&mut tx, audit).await?;
-            tx.commit().await?;
-            Ok(true)
+            let sql = "DELETE FROM closures WHERE id = $1 AND centre_id = $2";
+            delete_owned(self.begin_write().await?, sql, id, centre.as_uuid(), audit).await
         }
 
         async fn list_queues(&self, centre: CentreId) -> StoreResult<Vec<Versioned<Queue>>> {
@@ -345,19 +351,8 @@ macro_rules! admin_store_methods {
         }
 
         async fn remove_absence(&self, staff: StaffId, id: Uuid, audit: &[AuditRecord]) -> StoreResult<bool> {
-            let mut tx = self.begin_write().await?;
-            let n = sqlx::query("DELETE FROM absences WHERE id = $1 AND staff_id = $2")
-                .bind(id)
-                .bind(staff.as_uuid())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if n == 0 {
-                return Ok(false);
-            }
-            append_audit_tx(&mut tx, audit).await?;
-            tx.commit().await?;
-            Ok(true)
+            let sql = "DELETE FROM absences WHERE id = $1 AND staff_id = $2";
+            delete_owned(self.begin_write().await?, sql, id, staff.as_uuid(), audit).await
         }
 
         async fn centre_of(&self, kind: AdminObject, id: Uuid) -> StoreResult<Option<CentreId>> {
