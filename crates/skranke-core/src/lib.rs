@@ -9,6 +9,7 @@ pub mod audit;
 pub mod availability;
 pub mod booking;
 pub mod calendar;
+pub mod change;
 pub mod hours;
 pub mod ids;
 pub mod interval;

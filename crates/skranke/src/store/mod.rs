@@ -193,15 +193,26 @@ pub trait Store: Send + Sync {
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<i64>> + Send;
     fn list_staff(&self, centre: CentreId) -> impl Future<Output = StoreResult<Vec<Versioned<StaffAdmin>>>> + Send;
+    /// `email_flag_reason`: the written reason for an address that resembles a protected domain.
     fn create_staff_audited(
         &self,
         staff: &StaffAdmin,
+        email_flag_reason: Option<&str>,
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Name, e-mail, schedule and the services given (replaced as a set).
+    /// Name, e-mail, schedule and the services given (replaced as a set). The e-mail's flag reason
+    /// is kept when the address is unchanged and cleared when it changes.
     fn update_staff(
         &self,
         staff: &StaffAdmin,
+        expected_version: i64,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// [`Store::update_staff`] for an address that needs a written reason (RS-61), stored with it.
+    fn update_staff_flagged(
+        &self,
+        staff: &StaffAdmin,
+        email_flag_reason: &str,
         expected_version: i64,
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<i64>> + Send;
@@ -224,6 +235,52 @@ pub trait Store: Send + Sync {
         kind: AdminObject,
         id: uuid::Uuid,
     ) -> impl Future<Output = StoreResult<Option<CentreId>>> + Send;
+    /// The organisation and centre an object belongs to, from stored rows: the one lookup the
+    /// access check needs (`Target::Centre`). `None` when there is no such object.
+    fn home_of(
+        &self,
+        object: ObjectKey,
+    ) -> impl Future<Output = StoreResult<Option<(OrganisationId, CentreId)>>> + Send;
+    fn get_closure(&self, id: uuid::Uuid) -> impl Future<Output = StoreResult<Option<Closure>>> + Send;
+    fn get_absence(&self, id: uuid::Uuid) -> impl Future<Output = StoreResult<Option<Absence>>> + Send;
+    /// A centre's services, active or not, by Danish name.
+    fn list_service_entries(
+        &self,
+        centre: CentreId,
+    ) -> impl Future<Output = StoreResult<Vec<Versioned<ServiceEntry>>>> + Send;
+    fn get_service_entry(
+        &self,
+        id: ServiceId,
+    ) -> impl Future<Output = StoreResult<Option<Versioned<ServiceEntry>>>> + Send;
+    /// A centre's staff members, active or not, by name.
+    fn list_staff_entries(
+        &self,
+        centre: CentreId,
+    ) -> impl Future<Output = StoreResult<Vec<Versioned<StaffEntry>>>> + Send;
+    fn get_staff_entry(&self, id: StaffId) -> impl Future<Output = StoreResult<Option<Versioned<StaffEntry>>>> + Send;
+    /// The work addresses of an organisation's staff members (active or not), for the check that
+    /// an own mail domain still in use is not removed.
+    fn organisation_staff_emails(&self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// Deactivates (`false`) or reactivates a service; `Conflict` when `expected_version` is stale.
+    /// Deactivating also takes it from every staff member who gave it (bumping their versions, so
+    /// their open forms are stale too): with no one giving it, it has no free times anywhere.
+    /// `audit` gets those staff members, so the records name exactly what was removed.
+    fn set_service_active(
+        &self,
+        id: ServiceId,
+        active: bool,
+        expected_version: i64,
+        audit: &(dyn Fn(&[StaffId]) -> Vec<AuditRecord> + Sync),
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Deactivates (`false`) or reactivates a staff member; deactivating also clears the services
+    /// they give (so availability no longer counts them), which `audit` gets.
+    fn set_staff_active(
+        &self,
+        id: StaffId,
+        active: bool,
+        expected_version: i64,
+        audit: &(dyn Fn(&[ServiceId]) -> Vec<AuditRecord> + Sync),
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
     // --- administration (end)
 
     // --- accounts (begin): users, grants, sessions, API tokens, throttling, resets (sql_accounts.rs)
@@ -569,12 +626,23 @@ forward! {
     fn create_service_audited(&self, service: &Service, audit: &[AuditRecord]) -> StoreResult<()>;
     fn update_service(&self, service: &Service, expected_version: i64, audit: &[AuditRecord]) -> StoreResult<i64>;
     fn list_staff(&self, centre: CentreId) -> StoreResult<Vec<Versioned<StaffAdmin>>>;
-    fn create_staff_audited(&self, staff: &StaffAdmin, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn create_staff_audited(&self, staff: &StaffAdmin, email_flag_reason: Option<&str>, audit: &[AuditRecord]) -> StoreResult<()>;
     fn update_staff(&self, staff: &StaffAdmin, expected_version: i64, audit: &[AuditRecord]) -> StoreResult<i64>;
+    fn update_staff_flagged(&self, staff: &StaffAdmin, email_flag_reason: &str, expected_version: i64, audit: &[AuditRecord]) -> StoreResult<i64>;
     fn list_absences(&self, staff: StaffId, from: Timestamp) -> StoreResult<Vec<Absence>>;
     fn add_absence_audited(&self, absence: &Absence, audit: &[AuditRecord]) -> StoreResult<()>;
     fn remove_absence(&self, staff: StaffId, id: uuid::Uuid, audit: &[AuditRecord]) -> StoreResult<bool>;
     fn centre_of(&self, kind: AdminObject, id: uuid::Uuid) -> StoreResult<Option<CentreId>>;
+    fn home_of(&self, object: ObjectKey) -> StoreResult<Option<(OrganisationId, CentreId)>>;
+    fn get_closure(&self, id: uuid::Uuid) -> StoreResult<Option<Closure>>;
+    fn get_absence(&self, id: uuid::Uuid) -> StoreResult<Option<Absence>>;
+    fn list_service_entries(&self, centre: CentreId) -> StoreResult<Vec<Versioned<ServiceEntry>>>;
+    fn get_service_entry(&self, id: ServiceId) -> StoreResult<Option<Versioned<ServiceEntry>>>;
+    fn list_staff_entries(&self, centre: CentreId) -> StoreResult<Vec<Versioned<StaffEntry>>>;
+    fn get_staff_entry(&self, id: StaffId) -> StoreResult<Option<Versioned<StaffEntry>>>;
+    fn organisation_staff_emails(&self, org: OrganisationId) -> StoreResult<Vec<String>>;
+    fn set_service_active(&self, id: ServiceId, active: bool, expected_version: i64, audit: &(dyn Fn(&[StaffId]) -> Vec<AuditRecord> + Sync)) -> StoreResult<i64>;
+    fn set_staff_active(&self, id: StaffId, active: bool, expected_version: i64, audit: &(dyn Fn(&[ServiceId]) -> Vec<AuditRecord> + Sync)) -> StoreResult<i64>;
     // --- administration forwards (end)
     // --- accounts forwards (begin)
     fn create_user(&self, user: &User, grants: &[Grant], audit: &[AuditRecord]) -> StoreResult<()>;

@@ -184,3 +184,34 @@ pub struct Absence {
     pub staff_id: StaffId,
     pub when: Interval,
 }
+
+/// A service as the administration pages read it: with whether it is still offered.
+#[derive(Clone, Debug)]
+pub struct ServiceEntry {
+    pub service: Service,
+    /// `false` once deactivated: no staff member gives it, so it has no free times. Kept (not
+    /// deleted) because appointments refer to it.
+    pub active: bool,
+}
+
+/// A staff member as the administration pages read them: with the state that only dedicated
+/// changes set (the written reason for a flagged work address, being active).
+#[derive(Clone, Debug)]
+pub struct StaffEntry {
+    pub staff: StaffAdmin,
+    /// Why the work address was kept although its domain resembles a protected one (RS-61).
+    pub email_flag_reason: Option<String>,
+    /// `false` once deactivated: gives no services. Kept because appointments refer to them.
+    pub active: bool,
+}
+
+/// An administration object by its typed id, for [`crate::store::Store::home_of`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKey {
+    Centre(CentreId),
+    Queue(QueueId),
+    Service(ServiceId),
+    Staff(StaffId),
+    Closure(uuid::Uuid),
+    Absence(uuid::Uuid),
+}

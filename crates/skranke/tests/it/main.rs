@@ -7,6 +7,8 @@
 
 mod accounts_store;
 mod admin;
+mod admin_app;
+mod admin_store;
 mod api;
 mod audit;
 mod concurrency;
