@@ -79,3 +79,11 @@ id_type!(
     /// A staff member's signed-in browser session (not its secret token).
     SessionId
 );
+id_type!(
+    /// A visit: a walk-in ticket or an arrived appointment, from arrival until it ends.
+    VisitId
+);
+id_type!(
+    /// A desk (counter) in a centre where citizens are called to and served.
+    DeskId
+);

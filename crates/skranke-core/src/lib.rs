@@ -17,5 +17,6 @@ pub mod reference;
 pub mod secret;
 pub mod service;
 pub mod text;
+pub mod visit;
 
 pub use interval::Interval;
