@@ -16,6 +16,7 @@
 //!
 //! The rule deciding whom a desk calls next lives in [`order`].
 
+pub mod estimate;
 pub mod order;
 
 use std::fmt;
