@@ -12,7 +12,9 @@ mod postgres;
 mod sql;
 mod sql_accounts;
 mod sql_admin;
+mod sql_visits;
 mod sqlite;
+mod visits;
 
 use std::future::Future;
 
@@ -22,14 +24,18 @@ use skranke_core::access::Grant;
 use skranke_core::audit::{AuditEntry, AuditRecord, ChainHead};
 use skranke_core::availability::AvailabilityInput;
 use skranke_core::ids::{
-    ApiTokenId, AppointmentId, CentreId, MessageId, OrganisationId, ServiceId, SessionId, StaffId, UserId,
+    ApiTokenId, AppointmentId, CentreId, DeskId, MessageId, OrganisationId, QueueId, ServiceId, SessionId, StaffId,
+    UserId, VisitId,
 };
 use skranke_core::secret::SecretHash;
+use skranke_core::visit::order::CallOrder;
+use skranke_core::visit::{HistoryEntry, Visit};
 
 pub use accounts::*;
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use visits::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -116,6 +122,52 @@ pub trait Store: Send + Sync {
     fn create_service(&self, service: &Service) -> impl Future<Output = StoreResult<()>> + Send;
     fn create_staff(&self, staff: &StaffMember) -> impl Future<Output = StoreResult<()>> + Send;
     fn add_absence(&self, staff: StaffId, when: Interval) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // --- queues and desks (sql_visits.rs)
+    fn create_desk(&self, desk: &Desk) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A centre's desks, by name.
+    fn list_desks(&self, centre: CentreId) -> impl Future<Output = StoreResult<Vec<Desk>>> + Send;
+    /// Creates a waiting visit with the queue's next ticket number of `new.day` (`prefix` is the
+    /// queue's), and its "arrived" history entry.
+    fn issue_ticket(
+        &self,
+        new: &NewVisit,
+        prefix: &str,
+        actor: Option<UserId>,
+    ) -> impl Future<Output = StoreResult<Visit>> + Send;
+    fn get_visit(&self, id: VisitId) -> impl Future<Output = StoreResult<Option<Visit>>> + Send;
+    /// A visit's steps, oldest first.
+    fn visit_history(&self, id: VisitId) -> impl Future<Output = StoreResult<Vec<HistoryEntry>>> + Send;
+    /// The waiting visits of `queues` in the order they will be called under `order` at `now`.
+    fn waiting_visits(
+        &self,
+        queues: &[QueueId],
+        order: CallOrder,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Vec<Visit>>> + Send;
+    /// Calls the first waiting visit of `queues` (by `order` at `now`) to `desk`, atomically: two
+    /// desks calling at once never get the same visit. `None` when nobody waits; `Conflict` when
+    /// the desk already has a citizen at it.
+    fn call_next(
+        &self,
+        desk: DeskId,
+        queues: &[QueueId],
+        order: CallOrder,
+        now: Timestamp,
+        actor: Option<UserId>,
+    ) -> impl Future<Output = StoreResult<Option<Visit>>> + Send;
+    /// Writes a step the core decided (`after`, `entry`) if the visit is still at
+    /// `expected_version` (`Conflict` otherwise, or when the desk already has a citizen), with its
+    /// domain event. Returns the visit with its new version.
+    fn record_visit_step(
+        &self,
+        after: &Visit,
+        expected_version: i64,
+        entry: &HistoryEntry,
+        event: Option<&DomainEvent>,
+    ) -> impl Future<Output = StoreResult<Visit>> + Send;
+    /// Domain events no router has marked yet, oldest first, with their ids.
+    fn unrouted_events(&self, limit: u32) -> impl Future<Output = StoreResult<Vec<(i64, DomainEvent)>>> + Send;
 
     // --- administration (begin): configuration changes, each with its audit record (sql_admin.rs)
     fn get_organisation(
@@ -610,6 +662,15 @@ forward! {
     fn create_service(&self, service: &Service) -> StoreResult<()>;
     fn create_staff(&self, staff: &StaffMember) -> StoreResult<()>;
     fn add_absence(&self, staff: StaffId, when: Interval) -> StoreResult<()>;
+    fn create_desk(&self, desk: &Desk) -> StoreResult<()>;
+    fn list_desks(&self, centre: CentreId) -> StoreResult<Vec<Desk>>;
+    fn issue_ticket(&self, new: &NewVisit, prefix: &str, actor: Option<UserId>) -> StoreResult<Visit>;
+    fn get_visit(&self, id: VisitId) -> StoreResult<Option<Visit>>;
+    fn visit_history(&self, id: VisitId) -> StoreResult<Vec<HistoryEntry>>;
+    fn waiting_visits(&self, queues: &[QueueId], order: CallOrder, now: Timestamp) -> StoreResult<Vec<Visit>>;
+    fn call_next(&self, desk: DeskId, queues: &[QueueId], order: CallOrder, now: Timestamp, actor: Option<UserId>) -> StoreResult<Option<Visit>>;
+    fn record_visit_step(&self, after: &Visit, expected_version: i64, entry: &HistoryEntry, event: Option<&DomainEvent>) -> StoreResult<Visit>;
+    fn unrouted_events(&self, limit: u32) -> StoreResult<Vec<(i64, DomainEvent)>>;
     // --- administration forwards (begin)
     fn get_organisation(&self, id: OrganisationId) -> StoreResult<Option<Versioned<Organisation>>>;
     fn update_organisation(&self, org: &Organisation, expected_version: i64, audit: &[AuditRecord]) -> StoreResult<i64>;

@@ -29,6 +29,7 @@ impl PgStore {
             (2, "accounts_audit", include_str!("../../migrations/postgres/0002_accounts_audit.sql")),
             (3, "admin", include_str!("../../migrations/postgres/0003_admin.sql")),
             (4, "accounts", include_str!("../../migrations/postgres/0004_accounts.sql")),
+            (5, "visits", include_str!("../../migrations/postgres/0005_visits.sql")),
         ])
     }
 
@@ -41,6 +42,9 @@ impl PgStore {
     const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
 
     /// PostgreSQL streams rows without a hand-over per row; the row-by-row read is the fast one.
+    /// How call-next's subquery locks the row it picks (SQLite's write lock already serialises).
+    const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
+
     const AUDIT_PAGE_JSON_SQL: Option<&'static str> = None;
 
     const CLAIM_OUTBOX_SQL: &'static str = "UPDATE outbox SET locked_until = $2, attempts = attempts + 1 \

@@ -43,6 +43,7 @@ impl SqliteStore {
             (2, "accounts_audit", include_str!("../../migrations/sqlite/0002_accounts_audit.sql")),
             (3, "admin", include_str!("../../migrations/sqlite/0003_admin.sql")),
             (4, "accounts", include_str!("../../migrations/sqlite/0004_accounts.sql")),
+            (5, "visits", include_str!("../../migrations/sqlite/0005_visits.sql")),
         ])
     }
 
@@ -63,6 +64,9 @@ impl SqliteStore {
     /// log (~6–9 µs of ~10 µs per entry); one value per page is one hand-over. UUIDs travel as hex
     /// (`nullif`: `hex(NULL)` is ''). A page that does not decode this way is read again row by
     /// row, which names the entry that is wrong.
+    /// How call-next's subquery locks the row it picks (SQLite's write lock already serialises).
+    const SKIP_LOCKED: &'static str = "";
+
     const AUDIT_PAGE_JSON_SQL: Option<&'static str> = Some(
         "SELECT json_group_array(json_array(seq, at, nullif(hex(organisation_id), ''), actor_kind, \
          nullif(hex(actor_id), ''), actor_label, action, object_kind, object_id, detail, prev_hash, hash) ORDER BY seq) \

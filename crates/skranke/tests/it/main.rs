@@ -16,3 +16,4 @@ mod crash;
 pub mod staff;
 mod store_conformance;
 mod support;
+mod visits_store;
