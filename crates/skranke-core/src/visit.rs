@@ -279,6 +279,51 @@ pub struct Visit {
     pub version: i64,
 }
 
+/// A citizen arriving: a ticket taken or an appointment checked in for. The store draws the
+/// queue's next ticket number for `day` and makes the visit with [`Visit::arrived`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    pub id: VisitId,
+    pub centre: CentreId,
+    pub queue: QueueId,
+    pub service: Option<ServiceId>,
+    pub appointment: Option<AppointmentId>,
+    pub kind: VisitKind,
+    pub priority: Priority,
+    pub at: Timestamp,
+    /// An appointment's booked start.
+    pub due_at: Option<Timestamp>,
+    /// The local (Europe/Copenhagen) day of arrival: ticket numbers restart each day.
+    pub day: jiff::civil::Date,
+}
+
+impl Visit {
+    /// The visit of `arrival` holding `ticket`: waiting, placed in the queue by its arrival.
+    pub fn arrived(arrival: &Arrival, ticket: TicketNumber) -> Visit {
+        Visit {
+            id: arrival.id,
+            centre: arrival.centre,
+            queue: arrival.queue,
+            service: arrival.service,
+            appointment: arrival.appointment,
+            kind: arrival.kind,
+            ticket,
+            priority: arrival.priority,
+            state: VisitState::Waiting,
+            arrived_at: arrival.at,
+            queued_at: arrival.at,
+            due_at: arrival.due_at,
+            desk: None,
+            called_at: None,
+            started_at: None,
+            ended_at: None,
+            calls: 0,
+            transfers: 0,
+            version: 0,
+        }
+    }
+}
+
 /// One thing that happens to a visit, as chosen by a person (or the kiosk).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {

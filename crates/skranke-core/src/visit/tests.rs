@@ -16,27 +16,19 @@ const OTHER_QUEUE: QueueId = QueueId::from_uuid(Uuid::from_u128(11));
 const CENTRE: CentreId = CentreId::from_uuid(Uuid::from_u128(20));
 
 fn visit(n: u128, arrived: i64) -> Visit {
-    Visit {
+    let arrival = Arrival {
         id: VisitId::from_uuid(Uuid::from_u128(100 + n)),
         centre: CENTRE,
         queue: QUEUE,
         service: None,
         appointment: None,
         kind: VisitKind::WalkIn,
-        ticket: TicketNumber::new("A", u32::try_from(n).unwrap() + 1).unwrap(),
         priority: Priority::Normal,
-        state: VisitState::Waiting,
-        arrived_at: t(arrived),
-        queued_at: t(arrived),
+        at: t(arrived),
         due_at: None,
-        desk: None,
-        called_at: None,
-        started_at: None,
-        ended_at: None,
-        calls: 0,
-        transfers: 0,
-        version: 0,
-    }
+        day: jiff::civil::date(2027, 1, 15),
+    };
+    Visit::arrived(&arrival, TicketNumber::new("A", u32::try_from(n).unwrap() + 1).unwrap())
 }
 
 fn step(v: &Visit, s: Step, at: i64) -> Result<Visit, StepError> {

@@ -29,7 +29,7 @@ use skranke_core::ids::{
 };
 use skranke_core::secret::SecretHash;
 use skranke_core::visit::order::CallOrder;
-use skranke_core::visit::{HistoryEntry, Visit};
+use skranke_core::visit::{Arrival, HistoryEntry, Visit};
 
 pub use accounts::*;
 pub use model::*;
@@ -131,7 +131,7 @@ pub trait Store: Send + Sync {
     /// queue's), and its "arrived" history entry.
     fn issue_ticket(
         &self,
-        new: &NewVisit,
+        new: &Arrival,
         prefix: &str,
         actor: Option<UserId>,
     ) -> impl Future<Output = StoreResult<Visit>> + Send;
@@ -664,7 +664,7 @@ forward! {
     fn add_absence(&self, staff: StaffId, when: Interval) -> StoreResult<()>;
     fn create_desk(&self, desk: &Desk) -> StoreResult<()>;
     fn list_desks(&self, centre: CentreId) -> StoreResult<Vec<Desk>>;
-    fn issue_ticket(&self, new: &NewVisit, prefix: &str, actor: Option<UserId>) -> StoreResult<Visit>;
+    fn issue_ticket(&self, new: &Arrival, prefix: &str, actor: Option<UserId>) -> StoreResult<Visit>;
     fn get_visit(&self, id: VisitId) -> StoreResult<Option<Visit>>;
     fn visit_history(&self, id: VisitId) -> StoreResult<Vec<HistoryEntry>>;
     fn waiting_visits(&self, queues: &[QueueId], order: CallOrder, now: Timestamp) -> StoreResult<Vec<Visit>>;

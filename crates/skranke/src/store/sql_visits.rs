@@ -6,9 +6,9 @@ macro_rules! visit_helpers {
     () => {
         use skranke_core::ids::{DeskId, QueueId, VisitId};
         use skranke_core::visit::order::CallOrder;
-        use skranke_core::visit::{HistoryEntry, Priority, StepKind, TicketNumber, Visit, VisitKind, VisitState};
+        use skranke_core::visit::{Arrival, HistoryEntry, Priority, StepKind, TicketNumber, Visit, VisitKind, VisitState};
 
-        use crate::store::{Desk, DomainEvent, NewVisit};
+        use crate::store::{Desk, DomainEvent};
 
         const VISIT_COLUMNS: &str = "id, centre_id, queue_id, service_id, appointment_id, kind, ticket, priority, \
              state, arrived_at, queued_at, due_at, desk_id, called_at, started_at, ended_at, calls, transfers, version";
@@ -128,7 +128,7 @@ macro_rules! visit_store_methods {
                 .collect()
         }
 
-        async fn issue_ticket(&self, new: &NewVisit, prefix: &str, actor: Option<UserId>) -> StoreResult<Visit> {
+        async fn issue_ticket(&self, new: &Arrival, prefix: &str, actor: Option<UserId>) -> StoreResult<Visit> {
             let mut tx = self.begin_write().await?;
             let day = new.day.to_string();
             let issued: i64 = sqlx::query_scalar(
@@ -141,27 +141,7 @@ macro_rules! visit_store_methods {
             .await?;
             let issued = u64::try_from(issued - 1).map_err(|_| corrupt("ticket counter"))?;
             let ticket = TicketNumber::nth(prefix, issued).map_err(|_| corrupt("queue prefix"))?;
-            let visit = Visit {
-                id: new.id,
-                centre: new.centre,
-                queue: new.queue,
-                service: new.service,
-                appointment: new.appointment,
-                kind: new.kind,
-                ticket,
-                priority: new.priority,
-                state: VisitState::Waiting,
-                arrived_at: new.arrived_at,
-                queued_at: new.arrived_at,
-                due_at: new.due_at,
-                desk: None,
-                called_at: None,
-                started_at: None,
-                ended_at: None,
-                calls: 0,
-                transfers: 0,
-                version: 0,
-            };
+            let visit = Visit::arrived(new, ticket);
             sqlx::query(
                 "INSERT INTO visits (id, centre_id, queue_id, service_id, appointment_id, kind, ticket, day, priority, \
                  state, arrived_at, queued_at, due_at, calls, transfers, version) \

@@ -1,10 +1,8 @@
-//! Queue records the store keeps beside the core's `Visit`: desks, a visit to be created (its
-//! ticket number is drawn in the same transaction), and domain events for other parts to route.
+//! Queue records the store keeps beside the core's `Visit` and `Arrival`: desks, and domain
+//! events for other parts to route.
 
 use jiff::Timestamp;
-use jiff::civil::Date;
-use skranke_core::ids::{AppointmentId, CentreId, DeskId, QueueId, ServiceId, VisitId};
-use skranke_core::visit::{Priority, VisitKind};
+use skranke_core::ids::{CentreId, DeskId};
 
 /// A desk (counter) where citizens are called to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,22 +11,6 @@ pub struct Desk {
     pub centre: CentreId,
     pub name: String,
     pub active: bool,
-}
-
-/// A visit about to arrive: the store gives it the queue's next ticket number for `day`.
-#[derive(Clone, Debug)]
-pub struct NewVisit {
-    pub id: VisitId,
-    pub centre: CentreId,
-    pub queue: QueueId,
-    pub service: Option<ServiceId>,
-    pub appointment: Option<AppointmentId>,
-    pub kind: VisitKind,
-    pub priority: Priority,
-    pub arrived_at: Timestamp,
-    pub due_at: Option<Timestamp>,
-    /// The local (Europe/Copenhagen) day of arrival: ticket numbers restart each day.
-    pub day: Date,
 }
 
 /// Something that happened which another part of the system routes (the notification issue):

@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 
 use jiff::civil::date;
 use serde_json::json;
-use skranke::store::{Desk, DomainEvent, NewVisit, Queue, Store, StoreError};
+use skranke::store::{Desk, DomainEvent, Queue, Store, StoreError};
 use skranke_core::ids::{CentreId, DeskId, QueueId, VisitId};
 use skranke_core::visit::order::{self, CallOrder};
-use skranke_core::visit::{self, Placement, Priority, Step, StepKind, Visit, VisitKind, VisitState};
+use skranke_core::visit::{self, Arrival, Placement, Priority, Step, StepKind, Visit, VisitKind, VisitState};
 use uuid::Uuid;
 
 use crate::support::*;
@@ -22,8 +22,8 @@ both!(
 );
 both!(multi_thread: fifty_desks_calling_at_once_never_share_a_visit);
 
-fn new_visit(centre: CentreId, queue: QueueId, minute: i64) -> NewVisit {
-    NewVisit {
+fn new_visit(centre: CentreId, queue: QueueId, minute: i64) -> Arrival {
+    Arrival {
         id: VisitId::from_uuid(Uuid::new_v4()),
         centre,
         queue,
@@ -31,7 +31,7 @@ fn new_visit(centre: CentreId, queue: QueueId, minute: i64) -> NewVisit {
         appointment: None,
         kind: VisitKind::WalkIn,
         priority: Priority::Normal,
-        arrived_at: later(minute),
+        at: later(minute),
         due_at: None,
         day: date(2026, 11, 30),
     }
