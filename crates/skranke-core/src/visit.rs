@@ -18,6 +18,7 @@
 
 pub mod estimate;
 pub mod order;
+pub mod stats;
 
 use std::fmt;
 
