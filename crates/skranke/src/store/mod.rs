@@ -127,6 +127,25 @@ pub trait Store: Send + Sync {
     fn create_desk(&self, desk: &Desk) -> impl Future<Output = StoreResult<()>> + Send;
     /// A centre's desks, by name.
     fn list_desks(&self, centre: CentreId) -> impl Future<Output = StoreResult<Vec<Desk>>> + Send;
+    fn get_desk(&self, id: DeskId) -> impl Future<Output = StoreResult<Option<Desk>>> + Send;
+    /// Seats a staff member at an active desk with the queues it calls from (taking it over from
+    /// whoever sat there). `NotFound` for an unknown or inactive desk.
+    fn occupy_desk(&self, desk: DeskId, occupancy: &Occupancy) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Closes the desk if `user` sits there; `false` when someone else (or nobody) does.
+    fn leave_desk(&self, desk: DeskId, user: UserId) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// A centre's visits that arrived on the local days `from..=to`, in arrival order.
+    fn centre_visits(
+        &self,
+        centre: CentreId,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> impl Future<Output = StoreResult<Vec<VisitRecord>>> + Send;
+    fn appointment_by_reference(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = StoreResult<Option<Appointment>>> + Send;
+    /// The centre's call order and its queues' transfer placements (`None`: no such centre).
+    fn queue_rules(&self, centre: CentreId) -> impl Future<Output = StoreResult<Option<QueueRules>>> + Send;
     /// Creates a waiting visit with the queue's next ticket number of `new.day` (`prefix` is the
     /// queue's), and its "arrived" history entry.
     fn issue_ticket(
@@ -664,6 +683,12 @@ forward! {
     fn add_absence(&self, staff: StaffId, when: Interval) -> StoreResult<()>;
     fn create_desk(&self, desk: &Desk) -> StoreResult<()>;
     fn list_desks(&self, centre: CentreId) -> StoreResult<Vec<Desk>>;
+    fn get_desk(&self, id: DeskId) -> StoreResult<Option<Desk>>;
+    fn occupy_desk(&self, desk: DeskId, occupancy: &Occupancy) -> StoreResult<()>;
+    fn leave_desk(&self, desk: DeskId, user: UserId) -> StoreResult<bool>;
+    fn centre_visits(&self, centre: CentreId, from: jiff::civil::Date, to: jiff::civil::Date) -> StoreResult<Vec<VisitRecord>>;
+    fn appointment_by_reference(&self, reference: &str) -> StoreResult<Option<Appointment>>;
+    fn queue_rules(&self, centre: CentreId) -> StoreResult<Option<QueueRules>>;
     fn issue_ticket(&self, new: &Arrival, prefix: &str, actor: Option<UserId>) -> StoreResult<Visit>;
     fn get_visit(&self, id: VisitId) -> StoreResult<Option<Visit>>;
     fn visit_history(&self, id: VisitId) -> StoreResult<Vec<HistoryEntry>>;

@@ -30,6 +30,7 @@ impl PgStore {
             (3, "admin", include_str!("../../migrations/postgres/0003_admin.sql")),
             (4, "accounts", include_str!("../../migrations/postgres/0004_accounts.sql")),
             (5, "visits", include_str!("../../migrations/postgres/0005_visits.sql")),
+            (6, "desk occupancy", include_str!("../../migrations/postgres/0006_desk_occupancy.sql")),
         ])
     }
 

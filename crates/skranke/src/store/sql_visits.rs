@@ -8,7 +8,29 @@ macro_rules! visit_helpers {
         use skranke_core::visit::order::CallOrder;
         use skranke_core::visit::{Arrival, HistoryEntry, Priority, StepKind, TicketNumber, Visit, VisitKind, VisitState};
 
-        use crate::store::{Desk, DomainEvent};
+        use skranke_core::visit::Placement;
+
+        use crate::store::{Desk, DomainEvent, Occupancy, QueueRules, VisitRecord};
+
+        const DESK_COLUMNS: &str = "id, centre_id, name, active, occupant_id, queue_ids, occupied_at";
+
+        fn desk_from_row(r: &DbRow) -> StoreResult<Desk> {
+            let occupant = match r.try_get::<Option<Uuid>, _>("occupant_id")? {
+                None => None,
+                Some(user) => Some(Occupancy {
+                    user: UserId::from_uuid(user),
+                    queues: json(&r.try_get::<String, _>("queue_ids")?, "desk queues")?,
+                    since: from_us(r.try_get::<Option<i64>, _>("occupied_at")?.ok_or_else(|| corrupt("desk since"))?)?,
+                }),
+            };
+            Ok(Desk {
+                id: DeskId::from_uuid(r.try_get("id")?),
+                centre: CentreId::from_uuid(r.try_get("centre_id")?),
+                name: r.try_get("name")?,
+                active: r.try_get("active")?,
+                occupant,
+            })
+        }
 
         const VISIT_COLUMNS: &str = "id, centre_id, queue_id, service_id, appointment_id, kind, ticket, priority, \
              state, arrived_at, queued_at, due_at, desk_id, called_at, started_at, ended_at, calls, transfers, version";
@@ -112,20 +134,102 @@ macro_rules! visit_store_methods {
         }
 
         async fn list_desks(&self, centre: CentreId) -> StoreResult<Vec<Desk>> {
-            let rows = sqlx::query("SELECT id, centre_id, name, active FROM desks WHERE centre_id = $1 ORDER BY name")
+            let sql = format!("SELECT {DESK_COLUMNS} FROM desks WHERE centre_id = $1 ORDER BY name");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(centre.as_uuid()).fetch_all(&self.pool).await?;
+            rows.iter().map(desk_from_row).collect()
+        }
+
+        async fn get_desk(&self, id: DeskId) -> StoreResult<Option<Desk>> {
+            let sql = format!("SELECT {DESK_COLUMNS} FROM desks WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.as_uuid()).fetch_optional(&self.pool).await?;
+            row.as_ref().map(desk_from_row).transpose()
+        }
+
+        async fn occupy_desk(&self, desk: DeskId, occupancy: &Occupancy) -> StoreResult<()> {
+            let done = sqlx::query(
+                "UPDATE desks SET occupant_id = $2, queue_ids = $3, occupied_at = $4, version = version + 1 \
+                 WHERE id = $1 AND active",
+            )
+            .bind(desk.as_uuid())
+            .bind(occupancy.user.as_uuid())
+            .bind(to_json(&occupancy.queues)?)
+            .bind(us(occupancy.since))
+            .execute(&self.pool)
+            .await?;
+            if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        }
+
+        async fn leave_desk(&self, desk: DeskId, user: UserId) -> StoreResult<bool> {
+            let done = sqlx::query(
+                "UPDATE desks SET occupant_id = NULL, queue_ids = '[]', occupied_at = NULL, version = version + 1 \
+                 WHERE id = $1 AND occupant_id = $2",
+            )
+            .bind(desk.as_uuid())
+            .bind(user.as_uuid())
+            .execute(&self.pool)
+            .await?;
+            Ok(done.rows_affected() > 0)
+        }
+
+        async fn centre_visits(
+            &self,
+            centre: CentreId,
+            from: jiff::civil::Date,
+            to: jiff::civil::Date,
+        ) -> StoreResult<Vec<VisitRecord>> {
+            // The first call, not the latest: waiting time ends when the citizen was first called.
+            let sql = format!(
+                "SELECT {VISIT_COLUMNS}, day, (SELECT MIN(h.at) FROM visit_history h WHERE h.visit_id = visits.id \
+                 AND h.kind = 'called') AS first_called_at \
+                 FROM visits WHERE centre_id = $1 AND day >= $2 AND day <= $3 ORDER BY arrived_at, id"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(centre.as_uuid())
+                .bind(from.to_string())
+                .bind(to.to_string())
                 .fetch_all(&self.pool)
                 .await?;
             rows.iter()
                 .map(|r| {
-                    Ok(Desk {
-                        id: DeskId::from_uuid(r.try_get("id")?),
-                        centre: CentreId::from_uuid(r.try_get("centre_id")?),
-                        name: r.try_get("name")?,
-                        active: r.try_get("active")?,
+                    Ok(VisitRecord {
+                        visit: visit_from_row(r)?,
+                        day: r.try_get::<String, _>("day")?.parse().map_err(|_| corrupt("visit day"))?,
+                        first_called_at: r.try_get::<Option<i64>, _>("first_called_at")?.map(from_us).transpose()?,
                     })
                 })
                 .collect()
+        }
+
+        async fn appointment_by_reference(&self, reference: &str) -> StoreResult<Option<Appointment>> {
+            let row = sqlx::query("SELECT * FROM appointments WHERE reference = $1")
+                .bind(reference)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(appointment_from_row).transpose()
+        }
+
+        async fn queue_rules(&self, centre: CentreId) -> StoreResult<Option<QueueRules>> {
+            let Some(order) = sqlx::query_scalar::<_, String>("SELECT call_order FROM centres WHERE id = $1")
+                .bind(centre.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let call_order = CallOrder::parse(&order).ok_or_else(|| corrupt("call order"))?;
+            let rows = sqlx::query("SELECT id, transfer_placement FROM queues WHERE centre_id = $1")
+                .bind(centre.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+            let placements = rows
+                .iter()
+                .map(|r| {
+                    let placement = Placement::parse(&r.try_get::<String, _>("transfer_placement")?)
+                        .ok_or_else(|| corrupt("transfer placement"))?;
+                    Ok((QueueId::from_uuid(r.try_get("id")?), placement))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok(Some(QueueRules { call_order, placements }))
         }
 
         async fn issue_ticket(&self, new: &Arrival, prefix: &str, actor: Option<UserId>) -> StoreResult<Visit> {

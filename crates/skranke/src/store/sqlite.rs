@@ -44,6 +44,7 @@ impl SqliteStore {
             (3, "admin", include_str!("../../migrations/sqlite/0003_admin.sql")),
             (4, "accounts", include_str!("../../migrations/sqlite/0004_accounts.sql")),
             (5, "visits", include_str!("../../migrations/sqlite/0005_visits.sql")),
+            (6, "desk occupancy", include_str!("../../migrations/sqlite/0006_desk_occupancy.sql")),
         ])
     }
 

@@ -38,7 +38,7 @@ fn new_visit(centre: CentreId, queue: QueueId, minute: i64) -> Arrival {
 }
 
 async fn desk<S: Store>(store: &S, centre: CentreId, name: &str) -> DeskId {
-    let desk = Desk { id: DeskId::from_uuid(Uuid::new_v4()), centre, name: name.into(), active: true };
+    let desk = Desk::new(DeskId::from_uuid(Uuid::new_v4()), centre, name);
     store.create_desk(&desk).await.unwrap();
     desk.id
 }
