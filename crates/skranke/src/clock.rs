@@ -41,3 +41,23 @@ impl Clock for ManualClock {
         Timestamp::from_microsecond(self.0.load(Ordering::SeqCst)).unwrap_or(Timestamp::UNIX_EPOCH)
     }
 }
+
+/// The system clock moved by a fixed offset: it runs, but from another starting point. The demo
+/// uses it (`skranke demo --now …`) to show the queue screens on a weekday morning at any hour.
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock {
+    offset: SignedDuration,
+}
+
+impl OffsetClock {
+    /// A clock that reads `start` now and runs on from there.
+    pub fn starting_at(start: Timestamp) -> Self {
+        Self { offset: start.duration_since(SystemClock.now()) }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        SystemClock.now().checked_add(self.offset).unwrap_or(Timestamp::MAX)
+    }
+}

@@ -8,12 +8,12 @@ use skranke_core::Interval;
 use skranke_core::access::{Grant, Role, Scope};
 use skranke_core::calendar::ClosedDays;
 use skranke_core::hours::{TimeRange, WeeklyHours};
-use skranke_core::ids::{CentreId, OrganisationId, QueueId, ServiceId, StaffId, UserId};
+use skranke_core::ids::{CentreId, DeskId, OrganisationId, QueueId, ServiceId, StaffId, UserId};
 use skranke_core::service::{Sensitivity, ServiceRules};
 
 use crate::app::random_bytes;
 use crate::auth::password::{NewPassword, PasswordParams, hash_password};
-use crate::store::{Centre, Organisation, Queue, Service, StaffMember, Store, StoreError, User};
+use crate::store::{Centre, Desk, Organisation, Queue, Service, StaffMember, Store, StoreError, User};
 
 fn hours(ranges: &[&str], thursday: &[&str]) -> Result<WeeklyHours, StoreError> {
     let parse = |list: &[&str]| -> Result<Vec<TimeRange>, StoreError> {
@@ -266,6 +266,10 @@ async fn seed_organisation(
             prefix: prefix.into(),
         };
         store.create_queue(&queue).await?;
+        for n in 1..=3 {
+            let desk = Desk::new(DeskId::from_random_bytes(random_bytes()), centre.id, format!("Skranke {n}"));
+            store.create_desk(&desk).await?;
+        }
         let mut ids = Vec::new();
         for spec in specs {
             let service = Service {

@@ -107,6 +107,20 @@ struct DemoArgs {
     /// Keep the existing demo database instead of starting fresh.
     #[arg(long)]
     keep: bool,
+    /// Start the demo's clock at this local time in Copenhagen (it then runs), e.g.
+    /// `2026-12-01T10:00`, to try the kiosk and desks outside opening hours.
+    #[arg(long, value_parser = parse_demo_now)]
+    now: Option<jiff::Timestamp>,
+}
+
+fn parse_demo_now(raw: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(t) = raw.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    let civil: jiff::civil::DateTime =
+        raw.parse().map_err(|_| "write a local time as YYYY-MM-DDTHH:MM (Europe/Copenhagen)".to_owned())?;
+    let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").map_err(|e| e.to_string())?;
+    tz.to_timestamp(civil).map_err(|e| e.to_string())
 }
 
 #[derive(Args)]
@@ -262,6 +276,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             running.wait().await?;
         }
         Command::Demo(args) => {
+            let clock: Arc<dyn Clock> = match args.now {
+                Some(start) => Arc::new(skranke::clock::OffsetClock::starting_at(start)),
+                None => clock,
+            };
             if !args.keep
                 && let Some(path) = args.database.strip_prefix("sqlite://")
             {
@@ -287,6 +305,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             if let Some(seeded) = &seeded {
                 for (id, name) in &seeded.centres {
                     println!("  {name}: {url}/book/{id}");
+                    println!(
+                        "    lobby screen {url}/centres/{id}/lobby   desk {url}/staff/centres/{id}/desk   kiosk {url}/staff/centres/{id}/kiosk"
+                    );
                 }
                 for (centre, service, name) in &seeded.services {
                     println!("    {name}: {url}/book/{centre}/{service}");

@@ -23,6 +23,8 @@ pub struct Running {
     stop: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    /// PostgreSQL only: the listener for other instances' board announcements.
+    board_listener: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -35,6 +37,9 @@ impl Running {
         let _ = self.stop.send(true);
         let _ = self.server.await;
         let _ = self.worker.await;
+        if let Some(l) = self.board_listener {
+            l.abort();
+        }
     }
 
     /// Waits until the server ends (it ends on shutdown or on Ctrl-C / SIGTERM).
@@ -45,6 +50,9 @@ impl Running {
         };
         let _ = self.stop.send(true);
         let _ = self.worker.await;
+        if let Some(l) = self.board_listener {
+            l.abort();
+        }
         result
     }
 }
@@ -68,7 +76,10 @@ pub async fn start(
     let state = AppState { app: app.clone(), metrics: Arc::new(Metrics::default()), demo };
     let (stop, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(Worker::new(app.clone(), worker).run(stop_rx.clone()));
+    let board_listener = matches!(app.store, AnyStore::Postgres(_))
+        .then(|| tokio::spawn(crate::app::live::listen_postgres(app.clone())));
     let mut server_stop = stop_rx;
+    let live = app.live.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -76,10 +87,12 @@ pub async fn start(
                     _ = server_stop.wait_for(|v| *v) => {}
                     _ = shutdown_signal() => {}
                 }
+                // Live streams never end by themselves; end them so the shutdown can finish.
+                live.close();
             })
             .await
     });
-    Ok(Running { addr, app, stop, server, worker })
+    Ok(Running { addr, app, stop, server, worker, board_listener })
 }
 
 async fn shutdown_signal() {

@@ -64,6 +64,12 @@ pub enum AppError {
     /// An own mail domain that looks like a protected one (RS-61): kept only with a written reason.
     #[error("{domain} resembles {resembles}; a written reason is required")]
     DomainResembles { domain: String, resembles: String },
+    /// A queue step that does not fit what the visit, desk or queue is doing now (`error.<code>`).
+    #[error("queue conflict: {0}")]
+    QueueConflict(&'static str),
+    /// A queue request that can never succeed as asked (`error.<code>`).
+    #[error("queue request refused: {0}")]
+    QueueRefused(&'static str),
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -102,6 +108,7 @@ impl AppError {
             AppError::DomainResembles { .. } => "domain_resembles",
             AppError::Field { code, .. } => code,
             AppError::Stale => "stale",
+            AppError::QueueConflict(code) | AppError::QueueRefused(code) => code,
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }

@@ -6,8 +6,10 @@ pub mod admin;
 pub mod booking;
 mod cache;
 mod error;
+pub mod live;
 pub mod platform;
 pub mod principal;
+pub mod queue;
 
 use std::sync::Arc;
 
@@ -51,12 +53,21 @@ pub struct App {
     availability_cache: Arc<cache::AvailabilityCache>,
     /// The key that names sign-in failures (`server_keys.throttle`), read once from the store.
     throttle_key: Arc<tokio::sync::OnceCell<[u8; 32]>>,
+    /// Live boards of the centres someone watches.
+    pub live: Arc<live::Hub>,
 }
 
 impl App {
     pub fn new(store: AnyStore, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
         let availability_cache = Arc::new(cache::AvailabilityCache::new(settings.availability_cache_ttl));
-        Self { store, clock, settings: Arc::new(settings), availability_cache, throttle_key: Arc::default() }
+        Self {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            availability_cache,
+            throttle_key: Arc::default(),
+            live: Arc::default(),
+        }
     }
 
     /// Drops cached availability answers after a configuration change that shapes them.

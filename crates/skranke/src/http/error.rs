@@ -45,7 +45,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
         | AppError::AccountEmailNotOwn { .. }
         | AppError::DomainResembles { .. }
         | AppError::Field { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Stale => StatusCode::CONFLICT,
+        AppError::Stale | AppError::QueueConflict(_) => StatusCode::CONFLICT,
+        AppError::QueueRefused(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::ResetLinkInvalid => StatusCode::GONE,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
