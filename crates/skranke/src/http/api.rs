@@ -169,7 +169,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn openapi() -> Response {
-    match ApiDoc::openapi().to_json() {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::staff::queue_api::QueueApiDoc::openapi());
+    doc.merge(super::lobby::LobbyApiDoc::openapi());
+    match doc.to_json() {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }

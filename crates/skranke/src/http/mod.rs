@@ -3,6 +3,7 @@
 mod api;
 pub mod error;
 mod ics;
+pub mod lobby;
 mod metrics;
 mod pages;
 pub mod staff;
@@ -56,11 +57,13 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(lobby::routes())
         .merge(staff::routes(state.clone()))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .route("/static/htmx.min.js", get(htmx))
         .route("/static/skranke.css", get(css))
+        .route("/static/queue.js", get(queue_js))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -96,6 +99,10 @@ async fn healthz(State(s): State<AppState>) -> Response {
 
 async fn htmx() -> Response {
     static_asset(include_str!("../../assets/htmx.min.js"), "text/javascript; charset=utf-8")
+}
+
+async fn queue_js() -> Response {
+    static_asset(include_str!("../../assets/queue.js"), "text/javascript; charset=utf-8")
 }
 
 async fn css() -> Response {

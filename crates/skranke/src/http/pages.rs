@@ -139,9 +139,9 @@ struct ErrorPage {
 
 /// A page that failed: a friendly page with the catalogue message and, for server faults, an
 /// operation id to quote to support.
-struct PageError {
-    c: Chrome,
-    error: AppError,
+pub(crate) struct PageError {
+    pub(crate) c: Chrome,
+    pub(crate) error: AppError,
 }
 
 impl IntoResponse for PageError {

@@ -13,6 +13,7 @@ mod api;
 mod audit;
 mod concurrency;
 mod crash;
+mod queue;
 pub mod staff;
 mod store_conformance;
 mod support;

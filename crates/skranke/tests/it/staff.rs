@@ -54,10 +54,29 @@ pub async fn spawn() -> StaffApp {
     store.migrate().await.unwrap();
     let clock = ManualClock::new("2026-11-30T08:00:00Z".parse().unwrap());
     let store = AnyStore::Sqlite(store);
-    let seeded = skranke::demo::seed(&store, clock.now(), &FAST).await.unwrap();
+    skranke::demo::seed(&store, clock.now(), &FAST).await.unwrap();
+    spawn_on(store, clock, dir).await
+}
+
+/// The accounts `skranke::demo::seed` makes.
+const DEMO_ACCOUNTS: [&str; 8] = [
+    "operator@skranke.example.org",
+    "receptionist@eksempelkommune.dk",
+    "caseworker@eksempelkommune.dk",
+    "centre-admin@eksempelkommune.dk",
+    "org-admin@eksempelkommune.dk",
+    "dpo@eksempelkommune.dk",
+    "org-admin@proevestedkommune.dk",
+    "receptionist@proevestedkommune.dk",
+];
+
+/// A server on `store`, which holds the demo's seed already (a second instance on one database).
+pub async fn spawn_on(store: AnyStore, clock: ManualClock, dir: std::path::PathBuf) -> StaffApp {
+    std::fs::create_dir_all(&dir).unwrap();
+    let seeded = DEMO_ACCOUNTS.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>();
     let mut users = HashMap::new();
-    for s in &seeded.sign_ins {
-        users.insert(s.email.clone(), store.find_user_by_email(&s.email).await.unwrap().unwrap());
+    for email in seeded {
+        users.insert(email.clone(), store.find_user_by_email(&email).await.unwrap().unwrap());
     }
     let settings = AppSettings {
         public_url: String::new(),
@@ -843,6 +862,58 @@ const ROUTES: &[RouteSpec] = &[
     ("POST", "/staff/admin/staff/{staff}/absences/{absence}/remove", &[], Permission::ManageCentre, At::CentreA),
     ("GET", "/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
     ("GET", "/api/v1/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
+    // Queues (issue 5). `{desk}` is a desk of centre A, `{visit}` a waiting visit there.
+    ("GET", "/staff/centres/{centre}/kiosk", &[], Permission::OperateKiosk, At::CentreA),
+    (
+        "POST",
+        "/staff/centres/{centre}/kiosk/ticket",
+        &[("service", "{service}")],
+        Permission::OperateKiosk,
+        At::CentreA,
+    ),
+    (
+        "POST",
+        "/staff/centres/{centre}/kiosk/check-in",
+        &[("reference", "ZZZ-ZZZ")],
+        Permission::OperateKiosk,
+        At::CentreA,
+    ),
+    ("GET", "/staff/centres/{centre}/kiosk/tickets/{visit}", &[], Permission::OperateKiosk, At::CentreA),
+    ("GET", "/staff/centres/{centre}/desk", &[], Permission::ServeCitizens, At::CentreA),
+    ("POST", "/staff/centres/{centre}/desk/open", &[("desk", "{desk}")], Permission::ServeCitizens, At::CentreA),
+    ("POST", "/staff/centres/{centre}/desk/call-next", &[("desk", "{desk}")], Permission::ServeCitizens, At::CentreA),
+    (
+        "POST",
+        "/staff/centres/{centre}/desk/visits/{visit}/park",
+        &[("desk", "{desk}")],
+        Permission::ServeCitizens,
+        At::CentreA,
+    ),
+    ("POST", "/staff/centres/{centre}/desk/leave", &[("desk", "{desk}")], Permission::ServeCitizens, At::CentreA),
+    ("GET", "/staff/centres/{centre}/stats", &[], Permission::ManageCentre, At::CentreA),
+    ("GET", "/api/v1/staff/centres/{centre}/board", &[], Permission::ViewQueue, At::CentreA),
+    ("GET", "/api/v1/staff/centres/{centre}/desks", &[], Permission::ViewQueue, At::CentreA),
+    (
+        "POST",
+        "/api/v1/staff/centres/{centre}/tickets",
+        &[("service", "{service}")],
+        Permission::OperateKiosk,
+        At::CentreA,
+    ),
+    (
+        "POST",
+        "/api/v1/staff/centres/{centre}/check-ins",
+        &[("reference", "ZZZ-ZZZ")],
+        Permission::OperateKiosk,
+        At::CentreA,
+    ),
+    ("GET", "/api/v1/staff/centres/{centre}/stats", &[], Permission::ManageCentre, At::CentreA),
+    ("GET", "/api/v1/staff/centres/{centre}/stats.csv", &[], Permission::ManageCentre, At::CentreA),
+    ("POST", "/api/v1/staff/desks/{desk}/open", &[], Permission::ServeCitizens, At::CentreA),
+    ("POST", "/api/v1/staff/desks/{desk}/call-next", &[], Permission::ServeCitizens, At::CentreA),
+    ("POST", "/api/v1/staff/desks/{desk}/leave", &[], Permission::ServeCitizens, At::CentreA),
+    ("GET", "/api/v1/staff/visits/{visit}", &[], Permission::ViewQueue, At::CentreA),
+    ("POST", "/api/v1/staff/visits/{visit}/park", &[], Permission::ServeCitizens, At::CentreA),
     // Last: these end the session.
     ("POST", "/staff/account/sign-out-everywhere", &[], Permission::ManageOwnAccount, At::Own),
     ("POST", "/staff/sign-out", &[], Permission::ManageOwnAccount, At::Own),
@@ -873,6 +944,7 @@ async fn every_route_for_every_role() {
     let queue_a = app.store.list_queues(centre_a).await.unwrap()[0].value.id;
     let service_a = app.store.list_services(centre_a).await.unwrap()[0].id;
     let staff_a = app.store.list_staff(centre_a).await.unwrap()[0].value.member.id;
+    let desk_a = app.store.list_desks(centre_a).await.unwrap()[0].id;
     let mut emails: Vec<String> = app.users.keys().cloned().collect();
     emails.sort();
     let mut n = 0;
@@ -896,6 +968,20 @@ async fn every_route_for_every_role() {
         app.store.add_closure_audited(&closure, &[]).await.unwrap();
         let absence = skranke::store::Absence { id: uuid::Uuid::new_v4(), staff_id: staff_a, when: closure.when };
         app.store.add_absence_audited(&absence, &[]).await.unwrap();
+        // A waiting visit of their own at centre A, for the visit routes.
+        let arrival = skranke_core::visit::Arrival {
+            id: skranke_core::ids::VisitId::from_uuid(uuid::Uuid::new_v4()),
+            centre: centre_a,
+            queue: queue_a,
+            service: Some(service_a),
+            appointment: None,
+            kind: skranke_core::visit::VisitKind::WalkIn,
+            priority: skranke_core::visit::Priority::Normal,
+            at: app.clock.now(),
+            due_at: None,
+            day: "2026-11-30".parse().unwrap(),
+        };
+        let visit = app.store.issue_ticket(&arrival, "B", None).await.unwrap().id;
         let fill = |text: &str, n: usize| {
             text.replace("{user}", &target.to_string())
                 .replace("{token}", &token.to_string())
@@ -905,6 +991,8 @@ async fn every_route_for_every_role() {
                 .replace("{staff}", &staff_a.to_string())
                 .replace("{closure}", &closure.id.to_string())
                 .replace("{absence}", &absence.id.to_string())
+                .replace("{desk}", &desk_a.to_string())
+                .replace("{visit}", &visit.to_string())
                 .replace("{n}", &n.to_string())
         };
         for (method, path, form, permission, at) in ROUTES {
@@ -935,6 +1023,19 @@ async fn every_route_for_every_role() {
             };
             let status = if *method == "GET" {
                 app.get(&b, &path).await.0
+            } else if path.starts_with("/api/") {
+                // The JSON API: the same fields as a JSON object, the CSRF token as a header.
+                let body: serde_json::Map<String, serde_json::Value> =
+                    form.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+                app.http
+                    .post(app.url(&path))
+                    .header(COOKIE, format!("skranke_session={}", b.cookie))
+                    .header("X-CSRF-Token", &b.csrf)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
             } else {
                 app.post(&b, &path, &form_refs).await.status()
             };
@@ -980,6 +1081,15 @@ async fn every_route_for_every_role() {
     assert!(failures.is_empty(), "{} of {n} checks failed:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// Whether a table path (`/x/{centre}/desk/visits/{visit}/park`) is an instance of a route
+/// pattern (`/x/{centre}/desk/visits/{visit}/{action}`): a parameter of the route matches any
+/// segment; literal segments must be equal.
+fn same_route(path: &str, route: &str) -> bool {
+    let (p, r): (Vec<&str>, Vec<&str>) = (path.split('/').collect(), route.split('/').collect());
+    let param = |s: &str| s.starts_with('{') && s.ends_with('}');
+    p.len() == r.len() && p.iter().zip(&r).all(|(a, b)| a == b || param(b))
+}
+
 /// Every staff route in the code is in `ROUTES` above, so a new route
 /// cannot skip the walk.
 #[test]
@@ -994,13 +1104,7 @@ fn the_route_table_lists_every_staff_route() {
             if route == "/staff/sign-in" || route.starts_with("/account/password/") {
                 continue; // public: the sign-in form and the password link
             }
-            let known = ROUTES.iter().any(|(_, p, ..)| {
-                let mut p = p.to_string();
-                for name in ["{user}", "{token}", "{centre}", "{queue}", "{service}", "{staff}"] {
-                    p = p.replace(name, "{id}");
-                }
-                p == route
-            });
+            let known = ROUTES.iter().any(|(_, p, ..)| same_route(p, route));
             if !known {
                 missing.push(format!("{route} ({})", path.display()));
             }

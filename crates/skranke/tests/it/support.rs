@@ -89,12 +89,12 @@ async fn fresh_sqlite() -> (SqliteStore, PathBuf) {
 }
 
 /// The PostgreSQL server the tests create their databases on.
-fn pg_server_url() -> String {
+pub fn pg_server_url() -> String {
     std::env::var("SKRANKE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned())
 }
 
 /// `url` with its database name replaced by `db`.
-fn with_database(url: &str, db: &str) -> String {
+pub fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
         None => (url, String::new()),
@@ -125,7 +125,13 @@ pub async fn pg_store() -> PgStore {
     fresh_pg().await.0
 }
 
-async fn fresh_pg() -> (PgStore, String) {
+/// A second connection pool to the database of `store` (a second app instance).
+#[allow(dead_code)]
+pub async fn pg_store_named(name: &str) -> PgStore {
+    PgStore::connect(&with_database(&pg_server_url(), name)).await.expect("connect to test database")
+}
+
+pub async fn fresh_pg() -> (PgStore, String) {
     let name = format!("skranke_test_{}", Uuid::new_v4().simple());
     let mut admin = pg_admin().await;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -138,7 +144,7 @@ async fn fresh_pg() -> (PgStore, String) {
     (store, name)
 }
 
-async fn drop_pg(name: &str) {
+pub async fn drop_pg(name: &str) {
     let mut admin = pg_admin().await;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
         .execute(&mut admin)

@@ -174,6 +174,34 @@ struct HomePage {
     current: String,
     greeting: String,
     roles: Vec<String>,
+    /// Per centre the person works at: its name and the queue screens they may open.
+    centres: Vec<(String, Vec<NavLink>)>,
+}
+
+/// The queue screens of each centre of the person's organisation that their roles open.
+async fn queue_links(s: &AppState, staff: &Staff) -> Vec<(String, Vec<NavLink>)> {
+    use skranke_core::access::{Permission, Target};
+    let Some(org) = staff.p.organisation else { return Vec::new() };
+    let Ok(centres) = s.app.store.organisation_centres(org).await else { return Vec::new() };
+    let mut out = Vec::new();
+    for centre in centres {
+        let c = centre.value;
+        let t = Target::Centre { organisation: org, centre: c.id };
+        let mut links = Vec::new();
+        let mut link = |perm: Permission, href: String, key: &str| {
+            if staff.may(perm, t) {
+                links.push(NavLink { href, label: staff.c.tr(key) });
+            }
+        };
+        link(Permission::ServeCitizens, format!("/staff/centres/{}/desk", c.id), "staff.home.desk");
+        link(Permission::OperateKiosk, format!("/staff/centres/{}/kiosk", c.id), "staff.home.kiosk");
+        link(Permission::ViewQueue, format!("/centres/{}/lobby", c.id), "staff.home.lobby");
+        link(Permission::ManageCentre, format!("/staff/centres/{}/stats", c.id), "staff.home.stats");
+        if !links.is_empty() {
+            out.push((c.name, links));
+        }
+    }
+    out
 }
 
 pub async fn home(State(s): State<AppState>, staff: Staff) -> StaffResult {
@@ -182,7 +210,9 @@ pub async fn home(State(s): State<AppState>, staff: Staff) -> StaffResult {
         roles.push(grant_label(&s, staff.c.lang, g).await);
     }
     let greeting = tf(staff.c.lang, "staff.home.greeting", &[("name", staff.p.name.as_str())]);
+    let centres = queue_links(&s, &staff).await;
     Ok(HomePage {
+        centres,
         nav: nav(&staff),
         current: "/staff".into(),
         csrf: staff.csrf().to_owned(),

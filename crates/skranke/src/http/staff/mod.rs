@@ -11,6 +11,8 @@ mod account;
 mod admin;
 mod audit;
 mod platform;
+pub mod queue_api;
+mod queue_pages;
 mod users;
 
 use std::collections::HashMap;
@@ -173,6 +175,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(platform::routes())
+        .merge(queue_api::routes())
+        .merge(queue_pages::routes())
         .route("/api/v1/staff/me", get(account::me))
         .layer(middleware::from_fn_with_state(state, guard));
     Router::new()
@@ -323,7 +327,7 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     form_urlencoded_pairs(body).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
-fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+pub(super) fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
 }
 
