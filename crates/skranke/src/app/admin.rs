@@ -48,7 +48,7 @@ pub use centre::{
 };
 pub use form::{MIN_REASON_CHARS, WEEKDAYS, closed_days_text, hours_text, parse_closed_days, parse_hours};
 pub use organisation::{OrganisationForm, centres_in_reach, create_centre, organisation, update_organisation};
-pub use queue::{QueueForm, create_queue, update_queue};
+pub use queue::{QueueForm, QueueRulesForm, create_desk, create_queue, update_queue, update_queue_rules};
 pub use service::{
     ServiceDetails, ServiceForm, create_service, service, service_details, set_service_active, update_service,
 };

@@ -128,6 +128,14 @@ pub trait Store: Send + Sync {
     /// A centre's desks, by name.
     fn list_desks(&self, centre: CentreId) -> impl Future<Output = StoreResult<Vec<Desk>>> + Send;
     fn get_desk(&self, id: DeskId) -> impl Future<Output = StoreResult<Option<Desk>>> + Send;
+    fn create_desk_audited(&self, desk: &Desk, audit: &[AuditRecord]) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The centre's call order and the placements named in `rules`, with their audit records.
+    fn set_queue_rules(
+        &self,
+        centre: CentreId,
+        rules: &QueueRules,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Seats a staff member at an active desk with the queues it calls from (taking it over from
     /// whoever sat there). `NotFound` for an unknown or inactive desk.
     fn occupy_desk(&self, desk: DeskId, occupancy: &Occupancy) -> impl Future<Output = StoreResult<()>> + Send;
@@ -684,6 +692,8 @@ forward! {
     fn create_desk(&self, desk: &Desk) -> StoreResult<()>;
     fn list_desks(&self, centre: CentreId) -> StoreResult<Vec<Desk>>;
     fn get_desk(&self, id: DeskId) -> StoreResult<Option<Desk>>;
+    fn create_desk_audited(&self, desk: &Desk, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn set_queue_rules(&self, centre: CentreId, rules: &QueueRules, audit: &[AuditRecord]) -> StoreResult<()>;
     fn occupy_desk(&self, desk: DeskId, occupancy: &Occupancy) -> StoreResult<()>;
     fn leave_desk(&self, desk: DeskId, user: UserId) -> StoreResult<bool>;
     fn centre_visits(&self, centre: CentreId, from: jiff::civil::Date, to: jiff::civil::Date) -> StoreResult<Vec<VisitRecord>>;

@@ -145,6 +145,46 @@ macro_rules! visit_store_methods {
             row.as_ref().map(desk_from_row).transpose()
         }
 
+        async fn create_desk_audited(&self, desk: &Desk, audit: &[AuditRecord]) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query("INSERT INTO desks (id, centre_id, name, active) VALUES ($1, $2, $3, $4)")
+                .bind(desk.id.as_uuid())
+                .bind(desk.centre.as_uuid())
+                .bind(&desk.name)
+                .bind(desk.active)
+                .execute(&mut *tx)
+                .await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn set_queue_rules(&self, centre: CentreId, rules: &QueueRules, audit: &[AuditRecord]) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            let done = sqlx::query("UPDATE centres SET call_order = $2 WHERE id = $1")
+                .bind(centre.as_uuid())
+                .bind(rules.call_order.as_str())
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            for (queue, placement) in &rules.placements {
+                let done = sqlx::query("UPDATE queues SET transfer_placement = $3 WHERE id = $1 AND centre_id = $2")
+                    .bind(queue.as_uuid())
+                    .bind(centre.as_uuid())
+                    .bind(placement.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+            }
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
         async fn occupy_desk(&self, desk: DeskId, occupancy: &Occupancy) -> StoreResult<()> {
             let done = sqlx::query(
                 "UPDATE desks SET occupant_id = $2, queue_ids = $3, occupied_at = $4, version = version + 1 \

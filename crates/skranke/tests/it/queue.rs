@@ -564,3 +564,52 @@ async fn two_processes_on_postgresql_show_the_same_lobby() {
     drop((_a, _b));
     drop_pg(&name).await;
 }
+
+/// The centre administrator sets the call order and where transfers land; both are audited, a
+/// choice that is not offered is refused, and call-next follows the new order.
+#[tokio::test]
+async fn call_order_and_transfer_placement_are_configured_per_centre_and_queue() {
+    let app = spawn().await;
+    let (borger, _) = app.centres_a().await;
+    let admin = app.sign_in("centre-admin@eksempelkommune.dk").await;
+    let queue = app.store.list_queues(borger).await.unwrap()[0].value.id;
+    let path = format!("/staff/admin/centres/{borger}/queue-rules");
+    let placement = format!("placement_{queue}");
+    let r = app.post(&admin, &path, &[("call_order", "first_come"), (placement.as_str(), "back")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("vælg en af mulighederne"));
+    let r = app.post(&admin, &path, &[("call_order", "arrival"), (placement.as_str(), "keep_arrival")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let rules = app.store.queue_rules(borger).await.unwrap().unwrap();
+    assert_eq!(rules.call_order.as_str(), "arrival");
+    assert_eq!(rules.placement(queue).as_str(), "keep_arrival");
+    let entries = app.store.audit_page(0, 1000).await.unwrap();
+    let entry = entries.iter().rev().find(|e| e.record.action.to_string() == "centre.queue_rules_updated").unwrap();
+    let detail = serde_json::to_string(&entry.record.detail).unwrap();
+    assert!(detail.contains("keep_arrival") && detail.contains("priority_appointments_arrival"), "{detail}");
+
+    // Under "arrival", an assisted citizen who came later is not called first.
+    let rec = app.sign_in(RECEPTIONIST).await;
+    let service = services_of(&app, borger).await[0].clone();
+    let tickets = format!("/api/v1/staff/centres/{borger}/tickets");
+    let (_, first) = app.api(&rec, "POST", &tickets, Some(json!({"service": service}))).await;
+    app.clock.advance(jiff::SignedDuration::from_secs(60));
+    let (_, second) = app.api(&rec, "POST", &tickets, Some(json!({"service": service}))).await;
+    let second_id = second["visit"]["id"].as_str().unwrap();
+    let (s, _) = app
+        .api(&rec, "POST", &format!("/api/v1/staff/visits/{second_id}/priority"), Some(json!({"priority": "assisted"})))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let desk = desk_of(&app, &rec, borger, 0).await;
+    app.api(&rec, "POST", &format!("/api/v1/staff/desks/{desk}/open"), Some(json!({}))).await;
+    let (_, called) = app.api(&rec, "POST", &format!("/api/v1/staff/desks/{desk}/call-next"), None).await;
+    assert_eq!(called["id"], first["visit"]["id"]);
+
+    // A desk added on the set-up page appears in the desk picker.
+    let r = app.post(&admin, &format!("/staff/admin/centres/{borger}/desks"), &[("name", "Skranke 9")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app.post(&admin, &format!("/staff/admin/centres/{borger}/desks"), &[("name", "skranke 9")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, desks) = app.api(&rec, "GET", &format!("/api/v1/staff/centres/{borger}/desks"), None).await;
+    assert!(desks.as_array().unwrap().iter().any(|d| d["name"] == "Skranke 9"));
+}

@@ -795,6 +795,14 @@ const ROUTES: &[RouteSpec] = &[
     ),
     (
         "POST",
+        "/staff/admin/centres/{centre}/queue-rules",
+        &[("call_order", "priority_arrival"), ("placement_{queue}", "keep_arrival")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    ("POST", "/staff/admin/centres/{centre}/desks", &[("name", "Skranke {n}")], Permission::ManageCentre, At::CentreA),
+    (
+        "POST",
         "/staff/admin/queues/{queue}",
         &[("name_da", "Borgerservice"), ("name_en", "Citizen service"), ("prefix", "B"), ("version", "0")],
         Permission::ManageCentre,
@@ -998,7 +1006,7 @@ async fn every_route_for_every_role() {
         for (method, path, form, permission, at) in ROUTES {
             n += 1;
             let path = fill(path, n);
-            let form: Vec<(String, String)> = form.iter().map(|(k, v)| ((*k).to_owned(), fill(v, n))).collect();
+            let form: Vec<(String, String)> = form.iter().map(|(k, v)| (fill(k, n), fill(v, n))).collect();
             let form_refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let target_at = match at {
                 At::Own => Target::OwnAccount,

@@ -34,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/admin/centres/{id}/closures", post(new_closure))
         .route("/staff/admin/centres/{id}/closures/{closure}/remove", post(remove_closure))
         .route("/staff/admin/centres/{id}/queues", post(new_queue))
+        .route("/staff/admin/centres/{id}/queue-rules", post(save_queue_rules))
+        .route("/staff/admin/centres/{id}/desks", post(new_desk))
         .route("/staff/admin/queues/{id}", post(save_queue))
         .route("/staff/admin/centres/{id}/services", post(new_service))
         .route("/staff/admin/services/{id}", get(service).post(save_service))
@@ -226,6 +228,8 @@ struct QueueRow {
     name_en: String,
     prefix: String,
     version: i64,
+    /// `back` or `keep_arrival`.
+    placement: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -246,6 +250,9 @@ struct CentrePage {
     queues: Vec<QueueRow>,
     services: Vec<Row>,
     staff: Vec<Row>,
+    /// The centre's call order key.
+    call_order: &'static str,
+    desks: Vec<Row>,
 }
 
 async fn centre_page(
@@ -261,6 +268,9 @@ async fn centre_page(
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").unwrap_or(jiff::tz::TimeZone::UTC);
     let typed_hours = typed.map(hours_from);
     let c = &setup.centre.value;
+    let rules = s.app.store.queue_rules(id).await.map_err(|e| staff.fail(e))?;
+    let rules = rules.ok_or_else(|| staff.fail(AppError::NotFound("centre")))?;
+    let desks = s.app.store.list_desks(id).await.map_err(|e| staff.fail(e))?;
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((
         status,
@@ -296,8 +306,11 @@ async fn centre_page(
                     name_en: q.value.name_en.clone(),
                     prefix: q.value.prefix.clone(),
                     version: q.version,
+                    placement: rules.placement(q.value.id).as_str(),
                 })
                 .collect(),
+            call_order: rules.call_order.as_str(),
+            desks: desks.iter().map(|d| Row { id: d.id.to_string(), text: d.name.clone() }).collect(),
             services: setup
                 .services
                 .iter()
@@ -413,6 +426,32 @@ async fn save_queue(
     let centre = s.app.store.centre_of(AdminObject::Queue, qid.as_uuid()).await.map_err(|e| staff.fail(e))?;
     let centre = centre.ok_or_else(|| staff.fail(AppError::NotFound("queue")))?;
     on_centre(&s, &staff, &centre.to_string(), None, r).await
+}
+
+async fn save_queue_rules(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<RawForm>,
+) -> StaffResult {
+    let cid = CentreId::from_uuid(uuid(&staff, &id, "centre")?);
+    let form = admin::QueueRulesForm {
+        call_order: field(&f, "call_order").to_owned(),
+        placements: f.iter().filter_map(|(k, v)| Some((k.strip_prefix("placement_")?.to_owned(), v.clone()))).collect(),
+    };
+    let r = admin::update_queue_rules(&s.app, &staff.p, cid, &form).await;
+    on_centre(&s, &staff, &id, None, r).await
+}
+
+async fn new_desk(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<RawForm>,
+) -> StaffResult {
+    let cid = CentreId::from_uuid(uuid(&staff, &id, "centre")?);
+    let r = admin::create_desk(&s.app, &staff.p, cid, field(&f, "name")).await;
+    on_centre(&s, &staff, &id, None, r).await
 }
 
 // ------------------------------------------------------------------------ services
