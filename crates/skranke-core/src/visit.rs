@@ -438,7 +438,8 @@ pub struct HistoryEntry {
     pub reason: Option<String>,
 }
 
-/// Why a step was refused. Each has a catalogue key (`visit.error.<key>`).
+/// Why a step was refused. Each has a stable key; the server answers it as `visit_<key>` with the
+/// catalogue message `error.visit_<key>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StepError {
     #[error("the visit has ended")]
@@ -585,6 +586,11 @@ pub fn apply(
             };
             next.state = S::Waiting;
             next.queue = *to_queue;
+            if *to_centre != visit.centre {
+                // The service was one of the old centre's; there, only the queue says what the
+                // visit is about (and statistics must not name a service of another centre).
+                next.service = None;
+            }
             next.centre = *to_centre;
             next.queued_at = match placement {
                 Placement::Back => now,

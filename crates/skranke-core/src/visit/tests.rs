@@ -90,6 +90,19 @@ fn transfer_places_the_visit_by_the_target_queues_rule_and_keeps_its_arrival() {
 }
 
 #[test]
+fn a_transfer_to_another_centre_leaves_the_old_centres_service_behind() {
+    let service = ServiceId::from_uuid(Uuid::from_u128(30));
+    let other_centre = CentreId::from_uuid(Uuid::from_u128(21));
+    let v = Visit { service: Some(service), ..visit(0, 0) };
+    let same_centre = step(&v, transfer(Placement::Back), 1).unwrap();
+    assert_eq!(same_centre.service, Some(service));
+    let away =
+        Step::Transfer { to_queue: OTHER_QUEUE, to_centre: other_centre, placement: Placement::Back, reason: None };
+    let moved = step(&v, away, 1).unwrap();
+    assert_eq!((moved.centre, moved.service), (other_centre, None));
+}
+
+#[test]
 fn transfers_that_make_no_sense_are_refused() {
     let v = visit(0, 0);
     let same = Step::Transfer { to_queue: QUEUE, to_centre: CENTRE, placement: Placement::Back, reason: None };

@@ -613,3 +613,29 @@ async fn call_order_and_transfer_placement_are_configured_per_centre_and_queue()
     let (_, desks) = app.api(&rec, "GET", &format!("/api/v1/staff/centres/{borger}/desks"), None).await;
     assert!(desks.as_array().unwrap().iter().any(|d| d["name"] == "Skranke 9"));
 }
+
+#[tokio::test]
+async fn the_queue_api_is_in_the_openapi_document() {
+    let app = spawn().await;
+    let doc: Value = app.http.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    for path in [
+        "/api/v1/staff/centres/{centre}/board",
+        "/api/v1/staff/centres/{centre}/desks",
+        "/api/v1/staff/centres/{centre}/tickets",
+        "/api/v1/staff/centres/{centre}/check-ins",
+        "/api/v1/staff/centres/{centre}/stats",
+        "/api/v1/staff/centres/{centre}/stats.csv",
+        "/api/v1/staff/desks/{desk}/open",
+        "/api/v1/staff/desks/{desk}/leave",
+        "/api/v1/staff/desks/{desk}/call-next",
+        "/api/v1/staff/visits/{visit}",
+        "/api/v1/staff/visits/{visit}/{action}",
+        "/api/v1/centres/{centre}/lobby",
+        "/api/v1/bookings",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing from OpenAPI");
+    }
+    for schema in ["Board", "TicketDto", "VisitDto", "StepDto", "LobbyView"] {
+        assert!(doc["components"]["schemas"].get(schema).is_some(), "{schema} missing");
+    }
+}

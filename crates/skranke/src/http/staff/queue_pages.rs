@@ -76,6 +76,8 @@ fn estimate_text(lang: Lang, e: WaitEstimate) -> String {
 struct ServiceButton {
     id: ServiceId,
     name: String,
+    /// The wait a ticket drawn now can expect.
+    estimate: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -95,10 +97,21 @@ async fn kiosk(State(s): State<AppState>, staff: Staff, Path(raw): Path<String>)
     let (view, _) = s.app.queue_centre(centre).await.map_err(|e| staff.fail(e))?;
     staff.p.authorize(Permission::OperateKiosk, target(&view)).map_err(|e| staff.fail(e))?;
     let entries = s.app.store.list_service_entries(centre).await.map_err(|e| staff.fail(e))?;
+    let board = s.app.compute_board(centre).await.map_err(|e| staff.fail(e))?;
+    let lang = staff.c.lang;
     let services = entries
         .into_iter()
         .filter(|e| e.value.active)
-        .map(|e| ServiceButton { id: e.value.service.id, name: e.value.service.name(staff.c.lang).to_owned() })
+        .map(|e| {
+            let queue = board.queue(e.value.service.queue_id);
+            let waiting = queue.map(|q| u32::try_from(q.waiting.len()).unwrap_or(u32::MAX)).unwrap_or(0);
+            let estimate = queue.map(|q| q.estimate_for(waiting)).unwrap_or(WaitEstimate::NoDeskOpen);
+            ServiceButton {
+                id: e.value.service.id,
+                name: e.value.service.name(lang).to_owned(),
+                estimate: estimate_text(lang, estimate),
+            }
+        })
         .collect();
     Ok(KioskPage {
         csrf: staff.csrf().to_owned(),
