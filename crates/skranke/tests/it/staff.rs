@@ -803,6 +803,28 @@ const ROUTES: &[RouteSpec] = &[
     ("POST", "/staff/admin/centres/{centre}/desks", &[("name", "Skranke {n}")], Permission::ManageCentre, At::CentreA),
     (
         "POST",
+        "/staff/admin/centres/{centre}/closed-days",
+        &[("public_holidays", "on"), ("recurring", "5/6, 24/12"), ("version", "0")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    // Setting the state it already has: allowed, and changes nothing the walk relies on.
+    (
+        "POST",
+        "/staff/admin/services/{service}/active",
+        &[("active", "true"), ("version", "0")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    (
+        "POST",
+        "/staff/admin/staff/{staff}/active",
+        &[("active", "true"), ("version", "0")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
+    (
+        "POST",
         "/staff/admin/queues/{queue}",
         &[("name_da", "Borgerservice"), ("name_en", "Citizen service"), ("prefix", "B"), ("version", "0")],
         Permission::ManageCentre,
@@ -1226,4 +1248,78 @@ async fn citizen_forms_posted_from_another_site_are_refused() {
     let r = app.http.post(&path).header("Sec-Fetch-Site", "same-origin").form(&form).send().await.unwrap();
     assert_ne!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.store.list_dev_mail(100).await.unwrap().len(), before);
+}
+
+/// RS-61 on the staff member page: an address on an own domain that resembles a protected one is
+/// refused with a reason field; with a reason it is kept, and the page shows the reason. The same
+/// page deactivates and reactivates the member; the centre page sets the regular closed days.
+#[tokio::test]
+async fn a_flagged_work_address_needs_a_reason_on_the_page() {
+    let app = spawn().await;
+    let org_admin = app.sign_in(ORG_ADMIN_A).await;
+    let org = app.user(ORG_ADMIN_A).organisation.unwrap();
+    let version = app.store.get_organisation(org).await.unwrap().unwrap().version.to_string();
+    let r = app
+        .post(
+            &org_admin,
+            "/staff/admin/organisation",
+            &[
+                ("name", "Eksempel Kommune"),
+                ("domains", "eksempelkommune.dk, eksempelkomune.dk"),
+                ("reason", "Det gamle domæne fra før sammenlægningen"),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let centre = centres_of(&app, org).await[0];
+    let member = app.store.list_staff(centre).await.unwrap()[0].clone();
+    let path = format!("/staff/admin/staff/{}", member.value.member.id);
+    let v = member.version.to_string();
+    let form = |reason: &'static str| {
+        vec![
+            ("name", "Anne Jensen (B)"),
+            ("email", "anne@eksempelkomune.dk"),
+            ("hours_mon", "08:30-16:00"),
+            ("reason", reason),
+        ]
+    };
+    let mut fields = form("");
+    fields.push(("version", &v));
+    let r = app.post(&org_admin, &path, &fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"reason\"") && page.contains("ligner eksempelkommune.dk"), "{page}");
+    let mut fields = form("Fælles postkasse fra før sammenlægningen");
+    fields.push(("version", &v));
+    let r = app.post(&org_admin, &path, &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&org_admin, &path).await;
+    assert!(page.contains("Fælles postkasse fra før sammenlægningen"));
+
+    let v = app.store.list_staff(centre).await.unwrap()[0].version.to_string();
+    let r = app.post(&org_admin, &format!("{path}/active"), &[("active", "false"), ("version", &v)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&org_admin, &path).await;
+    assert!(page.contains("Aktivér igen"));
+
+    let cv = app.store.organisation_centres(org).await.unwrap()[0].version.to_string();
+    let r = app
+        .post(
+            &org_admin,
+            &format!("/staff/admin/centres/{centre}/closed-days"),
+            &[("recurring", "5/6, 31/13"), ("version", &cv)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post(
+            &org_admin,
+            &format!("/staff/admin/centres/{centre}/closed-days"),
+            &[("public_holidays", "on"), ("recurring", "5/6, 24/12"), ("version", &cv)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&org_admin, &format!("/staff/admin/centres/{centre}")).await;
+    assert!(page.contains("value=\"5/6, 24/12\""), "closed days shown");
 }

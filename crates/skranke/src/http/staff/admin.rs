@@ -41,6 +41,9 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/admin/services/{id}", get(service).post(save_service))
         .route("/staff/admin/centres/{id}/staff", post(new_staff))
         .route("/staff/admin/staff/{id}", get(staff_member).post(save_staff))
+        .route("/staff/admin/staff/{id}/active", post(set_staff_active))
+        .route("/staff/admin/services/{id}/active", post(set_service_active))
+        .route("/staff/admin/centres/{id}/closed-days", post(save_closed_days))
         .route("/staff/admin/staff/{id}/absences", post(new_absence))
         .route("/staff/admin/staff/{id}/absences/{absence}/remove", post(remove_absence))
 }
@@ -63,6 +66,8 @@ fn hours_from(f: &RawForm) -> [String; 7] {
 struct Problem {
     message: String,
     field: &'static str,
+    /// A domain that resembles a protected one: the form offers a reason field.
+    resembles: bool,
 }
 
 fn problem(staff: &Staff, e: &AppError) -> Problem {
@@ -73,6 +78,7 @@ fn problem(staff: &Staff, e: &AppError) -> Problem {
             AppError::AccountEmailNotOwn { .. } => "email",
             _ => "",
         }),
+        resembles: matches!(e, AppError::DomainResembles { .. }),
     }
 }
 
@@ -252,6 +258,9 @@ struct CentrePage {
     staff: Vec<Row>,
     /// The centre's call order key.
     call_order: &'static str,
+    public_holidays: bool,
+    /// Recurring closed days, `5/6, 24/12`.
+    recurring: String,
     desks: Vec<Row>,
 }
 
@@ -310,6 +319,8 @@ async fn centre_page(
                 })
                 .collect(),
             call_order: rules.call_order.as_str(),
+            public_holidays: c.closed_days.public_holidays,
+            recurring: admin::closed_days_text(&c.closed_days),
             desks: desks.iter().map(|d| Row { id: d.id.to_string(), text: d.name.clone() }).collect(),
             services: setup
                 .services
@@ -509,6 +520,7 @@ struct ServicePage {
     queues: Vec<Choice>,
     sensitivities: Vec<Choice>,
     may_audit: bool,
+    active: bool,
 }
 
 impl ServicePage {
@@ -525,7 +537,10 @@ async fn service_page(
     typed: Option<&RawForm>,
 ) -> StaffResult {
     let id = ServiceId::from_uuid(uuid(staff, raw, "service")?);
-    let (centre, sv) = admin::service(&s.app, &staff.p, id).await.map_err(|e| staff.fail(e))?;
+    let details = admin::service_details(&s.app, &staff.p, id).await.map_err(|e| staff.fail(e))?;
+    let active = details.service.value.active;
+    let centre = details.centre;
+    let sv = crate::store::Versioned { value: details.service.value.service, version: details.service.version };
     let x = &sv.value;
     let mut values: HashMap<&'static str, String> = HashMap::from([
         ("name_da", x.name_da.clone()),
@@ -595,6 +610,7 @@ async fn service_page(
             queues,
             sensitivities,
             may_audit: may_audit(staff),
+            active,
         },
     )
         .into_response())
@@ -665,6 +681,11 @@ struct StaffPage {
     services: Vec<Choice>,
     absences: Vec<Row>,
     may_audit: bool,
+    /// The address's domain resembles a protected one (RS-61): the form asks why it is kept.
+    reason_needed: bool,
+    /// The reason as typed, or the stored one.
+    reason: String,
+    active: bool,
 }
 
 async fn staff_page(
@@ -675,7 +696,15 @@ async fn staff_page(
     typed: Option<&RawForm>,
 ) -> StaffResult {
     let id = StaffId::from_uuid(uuid(staff, raw, "staff")?);
-    let (centre, member, absences) = admin::staff(&s.app, &staff.p, id).await.map_err(|e| staff.fail(e))?;
+    let details = admin::staff_details(&s.app, &staff.p, id).await.map_err(|e| staff.fail(e))?;
+    let stored_reason = details.staff.value.email_flag_reason.clone();
+    let active = details.staff.value.active;
+    let (centre, absences) = (details.centre, details.absences);
+    let member = crate::store::Versioned { value: details.staff.value.staff, version: details.staff.version };
+    let typed_reason = typed.map(|f| field(f, "reason").to_owned()).filter(|r| !r.is_empty());
+    let reason_needed =
+        problem.as_ref().is_some_and(|p| p.resembles) || stored_reason.is_some() || typed_reason.is_some();
+    let reason = typed_reason.or(stored_reason).unwrap_or_default();
     let lang = staff.c.lang;
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").unwrap_or(jiff::tz::TimeZone::UTC);
     let m = &member.value;
@@ -727,6 +756,9 @@ async fn staff_page(
                 })
                 .collect(),
             may_audit: may_audit(staff),
+            reason_needed,
+            reason,
+            active,
         },
     )
         .into_response())
@@ -760,8 +792,55 @@ async fn save_staff(
     Form(f): Form<RawForm>,
 ) -> StaffResult {
     let sid = StaffId::from_uuid(uuid(&staff, &id, "staff")?);
-    let r = admin::update_staff(&s.app, &staff.p, sid, &staff_form(&f)).await;
+    let r = admin::update_staff_with_reason(&s.app, &staff.p, sid, &staff_form(&f), field(&f, "reason")).await;
     on_staff(&s, &staff, &id, Some(&f), r).await
+}
+
+/// Deactivates or reactivates a staff member (`active` = `true`/`false`).
+async fn set_staff_active(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<RawForm>,
+) -> StaffResult {
+    let sid = StaffId::from_uuid(uuid(&staff, &id, "staff")?);
+    let r = admin::set_staff_active(&s.app, &staff.p, sid, field(&f, "active") == "true", version(&f)).await;
+    on_staff(&s, &staff, &id, None, r).await
+}
+
+/// Deactivates or reactivates a service (`active` = `true`/`false`).
+async fn set_service_active(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<RawForm>,
+) -> StaffResult {
+    let sid = ServiceId::from_uuid(uuid(&staff, &id, "service")?);
+    match admin::set_service_active(&s.app, &staff.p, sid, field(&f, "active") == "true", version(&f)).await {
+        Ok(()) => Ok(saved(format!("/staff/admin/services/{id}"))),
+        Err(e) if is_form_error(&e) => {
+            let p = problem(&staff, &e);
+            service_page(&s, &staff, &id, Some(p), None).await.map(|r| with_status(r, status_of(&e)))
+        }
+        Err(e) => Err(staff.fail(e)),
+    }
+}
+
+/// The days the centre is closed every year.
+async fn save_closed_days(
+    State(s): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    Form(f): Form<RawForm>,
+) -> StaffResult {
+    let cid = CentreId::from_uuid(uuid(&staff, &id, "centre")?);
+    let form = admin::ClosedDaysForm {
+        public_holidays: field(&f, "public_holidays") == "on",
+        recurring: field(&f, "recurring").to_owned(),
+        version: version(&f),
+    };
+    let r = admin::update_closed_days(&s.app, &staff.p, cid, &form).await;
+    on_centre(&s, &staff, &id, None, r).await
 }
 
 async fn new_absence(
