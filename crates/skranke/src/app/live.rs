@@ -2,7 +2,8 @@
 //! handed to every lobby screen and desk page listening (server-sent events).
 //!
 //! - With SQLite (one instance) a change pokes the hub directly.
-//! - With PostgreSQL (many instances) a change is announced with `NOTIFY skranke_board`, and
+//! - With PostgreSQL (many instances) a change is announced with `NOTIFY skranke_board` by
+//!   triggers on `visits` and `desks`, inside the changing transaction (delivered on commit), and
 //!   every instance's listener (this one's too) pokes its own hub, so two `skranke serve`
 //!   processes on one database show the same lobby.
 //!
@@ -115,8 +116,20 @@ impl Hub {
 }
 
 impl App {
-    /// Tells every instance that the queues of `centres` changed. Called after the change committed.
+    /// Tells this instance's hub that visits or desks of `centres` changed; called after the
+    /// change committed. On PostgreSQL the database's triggers have announced it to every
+    /// instance already (schema v7), this one included, so there is nothing to send.
     pub(crate) async fn queue_changed(&self, centres: &[CentreId]) {
+        if let AnyStore::Sqlite(_) = &self.store {
+            for &centre in centres {
+                self.live.poke(centre);
+            }
+        }
+    }
+
+    /// Tells every instance that what shapes the boards of `centres` changed other than visits
+    /// and desks (the call order): no trigger announces that.
+    pub(crate) async fn queue_rules_changed(&self, centres: &[CentreId]) {
         for &centre in centres {
             match &self.store {
                 AnyStore::Postgres(pg) => {

@@ -15,7 +15,7 @@ use skranke_core::visit::estimate::WaitEstimate;
 use skranke_core::visit::{self, Arrival, Priority, Step, StepError, StepKind, Visit, VisitKind};
 
 use super::{App, AppError, Principal, random_bytes};
-use crate::store::{AdminObject, CentreView, Desk, DomainEvent, Occupancy, Queue, Store, StoreError};
+use crate::store::{AdminObject, CentreView, Desk, DeskContext, DomainEvent, Occupancy, Queue, Store, StoreError};
 
 pub use board::{Board, BoardCall, BoardDesk, BoardQueue, BoardTicket};
 pub use stats::{StatsReport, StatsRequest};
@@ -229,13 +229,16 @@ impl App {
         Ok(())
     }
 
-    /// The desk the caller sits at, checked: it must be theirs.
-    async fn own_desk(&self, who: &Principal, desk: DeskId) -> Result<(Desk, Occupancy, CentreView), AppError> {
-        let found = self.store.get_desk(desk).await?.ok_or(AppError::NotFound("desk"))?;
-        let (view, _) = self.queue_centre(found.centre).await?;
-        who.authorize(Permission::ServeCitizens, centre_target(&view))?;
-        match found.occupant.clone() {
-            Some(o) if o.user == who.user => Ok((found, o, view)),
+    /// The desk the caller sits at, checked: it must be theirs. One read (desk, organisation,
+    /// call order): this is call-next's hot path.
+    async fn own_desk(&self, who: &Principal, desk: DeskId) -> Result<(DeskContext, Occupancy), AppError> {
+        let ctx = self.store.desk_context(desk).await?.ok_or(AppError::NotFound("desk"))?;
+        who.authorize(
+            Permission::ServeCitizens,
+            Target::Centre { organisation: ctx.organisation, centre: ctx.desk.centre },
+        )?;
+        match ctx.desk.occupant.clone() {
+            Some(o) if o.user == who.user => Ok((ctx, o)),
             Some(_) => Err(AppError::QueueConflict("desk_not_yours")),
             None => Err(AppError::QueueConflict("desk_closed")),
         }
@@ -243,11 +246,10 @@ impl App {
 
     /// Calls the next citizen to `desk` from the desk's queues, by the centre's call order.
     pub async fn call_next(&self, who: &Principal, desk: DeskId) -> Result<Visit, AppError> {
-        let (desk, occupancy, view) = self.own_desk(who, desk).await?;
-        let rules = self.store.queue_rules(view.centre.id).await?.ok_or(AppError::NotFound("centre"))?;
+        let (ctx, occupancy) = self.own_desk(who, desk).await?;
         let called = self
             .store
-            .call_next(desk.id, &occupancy.queues, rules.call_order, self.clock.now(), Some(who.user))
+            .call_next(ctx.desk.id, &occupancy.queues, ctx.call_order, self.clock.now(), Some(who.user))
             .await
             .map_err(desk_conflict)?;
         let visit = called.ok_or(AppError::QueueConflict("queue_empty"))?;
@@ -300,15 +302,12 @@ impl App {
                     (None, Some(d)) if visit.state.at_desk() => d,
                     (None, _) => at_desk(None)?,
                 };
-                let (desk, _, _) = self.own_desk(who, desk).await?;
-                if desk.centre != visit.centre {
+                let (ctx, _) = self.own_desk(who, desk).await?;
+                if ctx.desk.centre != visit.centre {
                     return Err(AppError::QueueRefused("desk_other_centre"));
                 }
-                if matches!(action, Action::Call) {
-                    Step::Call { desk: desk.id }
-                } else {
-                    Step::Recall { desk: desk.id }
-                }
+                let desk = ctx.desk.id;
+                if matches!(action, Action::Call) { Step::Call { desk } } else { Step::Recall { desk } }
             }
             Action::Start => Step::Start,
             Action::Complete => Step::Complete,

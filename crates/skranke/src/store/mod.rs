@@ -128,6 +128,8 @@ pub trait Store: Send + Sync {
     /// A centre's desks, by name.
     fn list_desks(&self, centre: CentreId) -> impl Future<Output = StoreResult<Vec<Desk>>> + Send;
     fn get_desk(&self, id: DeskId) -> impl Future<Output = StoreResult<Option<Desk>>> + Send;
+    /// The desk with its organisation and call order, in one read (call-next's hot path).
+    fn desk_context(&self, id: DeskId) -> impl Future<Output = StoreResult<Option<DeskContext>>> + Send;
     fn create_desk_audited(&self, desk: &Desk, audit: &[AuditRecord]) -> impl Future<Output = StoreResult<()>> + Send;
     /// The centre's call order and the placements named in `rules`, with their audit records.
     fn set_queue_rules(
@@ -692,6 +694,7 @@ forward! {
     fn create_desk(&self, desk: &Desk) -> StoreResult<()>;
     fn list_desks(&self, centre: CentreId) -> StoreResult<Vec<Desk>>;
     fn get_desk(&self, id: DeskId) -> StoreResult<Option<Desk>>;
+    fn desk_context(&self, id: DeskId) -> StoreResult<Option<DeskContext>>;
     fn create_desk_audited(&self, desk: &Desk, audit: &[AuditRecord]) -> StoreResult<()>;
     fn set_queue_rules(&self, centre: CentreId, rules: &QueueRules, audit: &[AuditRecord]) -> StoreResult<()>;
     fn occupy_desk(&self, desk: DeskId, occupancy: &Occupancy) -> StoreResult<()>;

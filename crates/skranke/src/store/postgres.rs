@@ -31,11 +31,21 @@ impl PgStore {
             (4, "accounts", include_str!("../../migrations/postgres/0004_accounts.sql")),
             (5, "visits", include_str!("../../migrations/postgres/0005_visits.sql")),
             (6, "desk occupancy", include_str!("../../migrations/postgres/0006_desk_occupancy.sql")),
+            (7, "board notify", include_str!("../../migrations/postgres/0007_board_notify.sql")),
         ])
     }
 
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
         self.pool.begin().await
+    }
+
+    /// A queue step (call, recall, start, finish, transfer …) commits without waiting for its WAL
+    /// flush (`synchronous_commit = off` for this transaction only): the database stays
+    /// consistent after a crash, but the last fraction of a second of queue steps may be undone,
+    /// which a desk sees and redoes — the same promise as SQLite's `synchronous = NORMAL`.
+    /// Tickets, bookings, the outbox and the audit log keep waiting for the flush.
+    async fn begin_queue_step(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await
     }
 
     /// `SKIP LOCKED` lets several workers in several app instances claim disjoint batches.
@@ -45,6 +55,9 @@ impl PgStore {
     /// PostgreSQL streams rows without a hand-over per row; the row-by-row read is the fast one.
     /// How call-next's subquery locks the row it picks (SQLite's write lock already serialises).
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
+
+    /// `WITH x AS (UPDATE … RETURNING …), y AS (INSERT …)` runs both writes in one statement.
+    const WRITES_IN_WITH: bool = true;
 
     const AUDIT_PAGE_JSON_SQL: Option<&'static str> = None;
 

@@ -45,6 +45,7 @@ impl SqliteStore {
             (4, "accounts", include_str!("../../migrations/sqlite/0004_accounts.sql")),
             (5, "visits", include_str!("../../migrations/sqlite/0005_visits.sql")),
             (6, "desk occupancy", include_str!("../../migrations/sqlite/0006_desk_occupancy.sql")),
+            (7, "board notify", include_str!("../../migrations/sqlite/0007_board_notify.sql")),
         ])
     }
 
@@ -52,6 +53,12 @@ impl SqliteStore {
     /// failing when a read transaction tries to upgrade.
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
         self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// A queue step: an ordinary write (with `synchronous = NORMAL`, commits already do not wait
+    /// for the disk; see the module comment).
+    async fn begin_queue_step(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        self.begin_write().await
     }
 
     /// SQLite has one writer at a time, so a plain claim under `BEGIN IMMEDIATE` is exclusive;
@@ -67,6 +74,9 @@ impl SqliteStore {
     /// row, which names the entry that is wrong.
     /// How call-next's subquery locks the row it picks (SQLite's write lock already serialises).
     const SKIP_LOCKED: &'static str = "";
+
+    /// SQLite allows no writes inside a WITH clause (and a statement costs no round trip here).
+    const WRITES_IN_WITH: bool = false;
 
     const AUDIT_PAGE_JSON_SQL: Option<&'static str> = Some(
         "SELECT json_group_array(json_array(seq, at, nullif(hex(organisation_id), ''), actor_kind, \

@@ -67,3 +67,12 @@ impl QueueRules {
         self.placements.iter().find(|(q, _)| *q == queue).map(|(_, p)| *p).unwrap_or_default()
     }
 }
+
+/// What a desk's call needs in one read: the desk, its centre's organisation (for the access
+/// check) and the centre's call order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeskContext {
+    pub desk: Desk,
+    pub organisation: skranke_core::ids::OrganisationId,
+    pub call_order: skranke_core::visit::order::CallOrder,
+}

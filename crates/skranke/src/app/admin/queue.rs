@@ -139,7 +139,7 @@ pub async fn update_queue_rules(
         detail,
     )?;
     app.store.set_queue_rules(centre, &new, &[rec]).await?;
-    app.queue_changed(&[centre]).await;
+    app.queue_rules_changed(&[centre]).await;
     Ok(())
 }
 
