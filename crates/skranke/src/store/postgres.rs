@@ -35,8 +35,8 @@ impl PgStore {
         ])
     }
 
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin().await
+    async fn begin_write(&self) -> Result<super::WriteTx<Postgres>, sqlx::Error> {
+        Ok(super::WriteTx::new(self.pool.begin().await?, None))
     }
 
     /// A queue step (call, recall, start, finish, transfer …) commits without waiting for its WAL
@@ -44,8 +44,8 @@ impl PgStore {
     /// consistent after a crash, but the last fraction of a second of queue steps may be undone,
     /// which a desk sees and redoes — the same promise as SQLite's `synchronous = NORMAL`.
     /// Tickets, bookings, the outbox and the audit log keep waiting for the flush.
-    async fn begin_queue_step(&self) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await
+    async fn begin_queue_step(&self) -> Result<super::WriteTx<Postgres>, sqlx::Error> {
+        Ok(super::WriteTx::new(self.pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?, None))
     }
 
     /// `SKIP LOCKED` lets several workers in several app instances claim disjoint batches.

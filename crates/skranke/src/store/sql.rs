@@ -29,7 +29,7 @@ macro_rules! shared_store_impl {
         };
 
         type DbRow = <$db as sqlx::Database>::Row;
-        type Tx = sqlx::Transaction<'static, $db>;
+        type Tx = crate::store::WriteTx<$db>;
 
         fn corrupt(what: &str) -> StoreError {
             StoreError::Corrupt(what.to_owned())

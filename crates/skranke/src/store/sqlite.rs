@@ -14,6 +14,8 @@ use sqlx::{Sqlite, SqlitePool};
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// This process's writers take turns here, first come first served (see `WriteTx`).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -29,7 +31,7 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(options).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, writer: std::sync::Arc::default() })
     }
 
     /// The pool, for tests that tamper with rows directly.
@@ -51,13 +53,16 @@ impl SqliteStore {
 
     /// Takes the write lock up front, so concurrent writers wait in `busy_timeout` instead of
     /// failing when a read transaction tries to upgrade.
-    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    async fn begin_write(&self) -> Result<super::WriteTx<Sqlite>, sqlx::Error> {
+        // The turn is only an optimisation: if it is not had within the busy timeout (a writer
+        // stuck, or a nested write in one task), go on and let SQLite's own lock decide.
+        let turn = tokio::time::timeout(Duration::from_secs(10), self.writer.clone().lock_owned()).await.ok();
+        Ok(super::WriteTx::new(self.pool.begin_with("BEGIN IMMEDIATE").await?, turn))
     }
 
     /// A queue step: an ordinary write (with `synchronous = NORMAL`, commits already do not wait
     /// for the disk; see the module comment).
-    async fn begin_queue_step(&self) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+    async fn begin_queue_step(&self) -> Result<super::WriteTx<Sqlite>, sqlx::Error> {
         self.begin_write().await
     }
 
