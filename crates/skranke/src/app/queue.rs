@@ -175,11 +175,9 @@ impl App {
         let queues = self.store.list_queues(arrival.centre).await?;
         let queue =
             queues.into_iter().map(|v| v.value).find(|q| q.id == arrival.queue).ok_or(AppError::NotFound("queue"))?;
-        let visit = match self.store.issue_ticket(&arrival, &queue.prefix, Some(who.user)).await {
-            Ok(v) => v,
-            Err(StoreError::Duplicate(what)) => return Err(AppError::Internal(StoreError::Duplicate(what))),
-            Err(e) => return Err(e.into()),
-        };
+        // A duplicate (an appointment checked in twice) arrives as `Internal(Duplicate)`, which
+        // `check_in` names.
+        let visit = self.store.issue_ticket(&arrival, &queue.prefix, Some(who.user)).await?;
         self.queue_changed(&[visit.centre]).await;
         let board = self.compute_board(visit.centre).await?;
         let (ahead, estimate) = board.place_of(&visit);

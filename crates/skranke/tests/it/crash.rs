@@ -2,7 +2,6 @@
 //! a restart (SQLite in WAL mode). The same run checks that the server's debug log holds no
 //! manage token and no citizen name.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
@@ -12,24 +11,12 @@ fn start(db: &str, keep: bool, log: &std::path::Path) -> (Child, String) {
     if keep {
         args.push("--keep");
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_skranke"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_skranke"));
+    command
         .args(&args)
         .env("SKRANKE_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file")))
-        .spawn()
-        .expect("start skranke");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines.next().expect("server exited before listening").expect("read stdout");
-        if let Some(url) = line.strip_prefix("Listening on ") {
-            break url.trim().to_owned();
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
+        .stderr(Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file")));
+    crate::support::spawn_listening(command)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

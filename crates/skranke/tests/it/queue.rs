@@ -463,28 +463,14 @@ impl Drop for Process {
 /// Starts `skranke demo` on `database` (a `serve` with a seeded database and its clock set to
 /// a Monday morning) and returns it with its URL.
 fn start_process(database: &str, keep: bool) -> (Process, String) {
-    use std::io::{BufRead, BufReader};
     let mut args = vec!["demo", "--listen", "127.0.0.1:0", "--database", database, "--now", "2026-11-30T09:00"];
     if keep {
         args.push("--keep");
     }
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skranke"))
-        .args(&args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start skranke");
-    let stdout = child.stdout.take().expect("stdout");
-    let process = Process(child);
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines.next().expect("server exited before listening").expect("read stdout");
-        if let Some(url) = line.strip_prefix("Listening on ") {
-            break url.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (process, url)
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_skranke"));
+    command.args(&args).stderr(std::process::Stdio::null());
+    let (child, url) = crate::support::spawn_listening(command);
+    (Process(child), url)
 }
 
 /// The issue's own words: two server processes on one PostgreSQL database show the same lobby.

@@ -525,3 +525,21 @@ pub fn message(appointment: AppointmentId, template: &str) -> NewMessage {
         payload: format!("{{\"template\":\"{template}\"}}"),
     }
 }
+
+/// Spawns a configured `skranke` command (`demo` or `serve`), waits for its "Listening on" line and
+/// returns the child with the URL; stdout is drained from then on so the child never blocks.
+#[allow(dead_code)]
+pub fn spawn_listening(mut command: std::process::Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command.stdout(std::process::Stdio::piped()).spawn().expect("start skranke");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines.next().expect("server exited before listening").expect("read stdout");
+        if let Some(url) = line.strip_prefix("Listening on ") {
+            break url.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
