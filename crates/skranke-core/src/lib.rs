@@ -13,6 +13,7 @@ pub mod change;
 pub mod hours;
 pub mod ids;
 pub mod interval;
+pub mod notify;
 pub mod reference;
 pub mod secret;
 pub mod service;
