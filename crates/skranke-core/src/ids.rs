@@ -87,3 +87,7 @@ id_type!(
     /// A desk (counter) in a centre where citizens are called to and served.
     DeskId
 );
+id_type!(
+    /// A record of the address registry: one e-mail address with its owner and proof.
+    AddressId
+);

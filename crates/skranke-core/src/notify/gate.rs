@@ -31,6 +31,19 @@ pub enum Purpose {
     Notification,
 }
 
+impl Purpose {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Verification => "verification",
+            Purpose::Notification => "notification",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Purpose> {
+        [Purpose::Verification, Purpose::Notification].into_iter().find(|p| p.as_str() == s)
+    }
+}
+
 /// How the relay connection is protected, as configured for the delivery at hand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -90,10 +103,13 @@ pub enum Reason {
     Suspended,
     /// RS-20: personal data and no TLS to the relay.
     TlsRequired,
+    /// RS-10, RS-12: the message names no address record, or one whose address does not parse
+    /// under Skranke's address rules. Decided before the gate, which needs a parsed address.
+    InvalidAddress,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 9] = [
         Reason::CprFound,
         Reason::PersonalDataToStaff,
         Reason::SensitiveTopicToCitizen,
@@ -102,6 +118,7 @@ impl Reason {
         Reason::VerificationExpired,
         Reason::Suspended,
         Reason::TlsRequired,
+        Reason::InvalidAddress,
     ];
 
     pub const fn code(self) -> &'static str {
@@ -114,6 +131,7 @@ impl Reason {
             Reason::VerificationExpired => "verification_expired",
             Reason::Suspended => "suspended",
             Reason::TlsRequired => "tls_required",
+            Reason::InvalidAddress => "invalid_address",
         }
     }
 
@@ -131,6 +149,7 @@ impl Reason {
             Reason::Unverified | Reason::VerificationExpired => "RS-11",
             Reason::Suspended => "RS-41",
             Reason::TlsRequired => "RS-20",
+            Reason::InvalidAddress => "RS-10",
         }
     }
 }

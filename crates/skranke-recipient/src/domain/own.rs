@@ -109,6 +109,11 @@ impl OwnDomains {
         Ok(own)
     }
 
+    /// The empty set: nothing is own, so every internal address is refused.
+    pub fn none() -> OwnDomains {
+        OwnDomains { registrable: BTreeSet::new(), subdomains: BTreeSet::new() }
+    }
+
     /// True exactly when `domain` is one of the organisation's own domains under the rule described
     /// on [`OwnDomains`].
     ///

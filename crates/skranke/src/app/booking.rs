@@ -321,5 +321,9 @@ fn message(a: &Appointment, to: &str, payload: &MailPayload) -> Result<NewMessag
         recipient: to.to_owned(),
         language: a.language,
         payload: serde_json::to_string(payload).map_err(|e| AppError::Internal(StoreError::Corrupt(e.to_string())))?,
+        // The store files the citizen's address as the booking's record and finds the organisation.
+        organisation_id: None,
+        address_id: None,
+        purpose: payload.purpose(),
     })
 }

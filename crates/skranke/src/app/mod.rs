@@ -7,6 +7,7 @@ pub mod booking;
 mod cache;
 mod error;
 pub mod live;
+pub mod notify;
 pub mod platform;
 pub mod principal;
 pub mod queue;

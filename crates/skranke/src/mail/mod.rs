@@ -4,13 +4,17 @@
 //! and the worker delivers it. RS-13: the first mail to a citizen's address carries only the code.
 //! RS-02: citizen mail names the service only when its sensitivity is `normal`.
 
+mod gate;
 mod render;
+mod route;
 mod worker;
 
 pub use render::{Rendered, format_local, render};
+pub use route::route_pending;
 pub use worker::{Transport, Worker, WorkerSettings};
 
 use serde::{Deserialize, Serialize};
+use skranke_core::notify::{DataClass, DataClasses, Purpose};
 use skranke_core::service::Sensitivity;
 
 use crate::store::{Appointment, CentreView, Service};
@@ -26,6 +30,44 @@ pub enum MailPayload {
     BookingConfirmed(BookingFacts),
     BookingCancelled(BookingFacts),
     BookingMoved(BookingFacts),
+    /// Proof-of-address code for a staff member's own address or a shared mailbox (RS-11): the
+    /// code and the organisation's name, nothing else.
+    AddressCode {
+        code: String,
+        organisation: String,
+    },
+    /// A visit was moved to a queue whose shared mailbox is told (RS-01: operational facts only).
+    VisitTransferred(TransferFacts),
+    /// A message was held or blocked (RS-31): which kind of message, why, and where to look. No
+    /// content of the held message.
+    MessageHeld(HeldFacts),
+}
+
+/// What staff hear about a transfer: the queue, the centre, when, and a link into the signed-in
+/// desk page. The visit's id is kept for the audit log (data subject), never rendered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferFacts {
+    pub visit: skranke_core::ids::VisitId,
+    pub queue_name: String,
+    pub centre_name: String,
+    /// RFC 3339 instant.
+    pub at: String,
+    pub timezone: String,
+    pub link: String,
+}
+
+/// A content-free alert about a held or blocked message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldFacts {
+    /// The held message's template (not `template`: that is the payload's own tag).
+    pub held_template: String,
+    /// `skranke_core::notify::Reason` code.
+    pub reason: String,
+    pub blocked: bool,
+    /// RFC 3339 instant.
+    pub at: String,
+    pub timezone: String,
+    pub link: String,
 }
 
 /// What a citizen's booking mail may say: time, place, reference, and the service name only when
@@ -62,6 +104,43 @@ impl MailPayload {
             MailPayload::BookingConfirmed(_) => "booking_confirmed",
             MailPayload::BookingCancelled(_) => "booking_cancelled",
             MailPayload::BookingMoved(_) => "booking_moved",
+            MailPayload::AddressCode { .. } => "address_code",
+            MailPayload::VisitTransferred(_) => "visit_transferred",
+            MailPayload::MessageHeld(_) => "message_held",
+        }
+    }
+
+    /// RS-13: the code mail is the only one an unproven address gets.
+    pub fn purpose(&self) -> Purpose {
+        match self {
+            MailPayload::BookingCode { .. } | MailPayload::AddressCode { .. } => Purpose::Verification,
+            _ => Purpose::Notification,
+        }
+    }
+
+    /// The data classes this message carries (RS-01, RS-02, RS-50): what the gate judges and the
+    /// audit log records. `tests::declared_classes_cover_every_field` renders each template with
+    /// marker values and fails on anything undeclared.
+    pub fn classes(&self) -> DataClasses {
+        match self {
+            MailPayload::BookingCode { .. } => DataClasses::of(&[DataClass::VerificationCode]),
+            MailPayload::AddressCode { .. } => DataClasses::of(&[DataClass::VerificationCode, DataClass::Operational]),
+            MailPayload::VisitTransferred(_) | MailPayload::MessageHeld(_) => {
+                DataClasses::of(&[DataClass::Operational])
+            }
+            MailPayload::BookingConfirmed(f) | MailPayload::BookingCancelled(f) | MailPayload::BookingMoved(f) => {
+                let base = DataClasses::of(&[DataClass::Appointment, DataClass::BookingReference]);
+                if f.service_name.is_some() { base.with(DataClass::ServiceName) } else { base }
+            }
+        }
+    }
+
+    /// The data subjects a message refers to, for the audit log (RS-50) and breach scoping: ids,
+    /// never names. A booking's messages name the appointment from the outbox row instead.
+    pub fn subjects(&self) -> Vec<String> {
+        match self {
+            MailPayload::VisitTransferred(f) => vec![format!("visit:{}", f.visit)],
+            _ => Vec::new(),
         }
     }
 

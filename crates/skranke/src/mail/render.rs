@@ -47,6 +47,12 @@ fn facts_body(lang: Lang, intro_key: &str, f: &BookingFacts) -> Option<String> {
     ))
 }
 
+/// An RFC 3339 instant as local date and time in `timezone`.
+fn local_time(lang: Lang, at: &str, timezone: &str) -> Option<String> {
+    let tz = TimeZone::get(timezone).ok()?;
+    Some(format_local(lang, at.parse().ok()?, &tz))
+}
+
 /// `None` when the payload cannot be rendered (a corrupt row); the worker then gives up on it.
 pub fn render(lang: Lang, payload: &MailPayload) -> Option<Rendered> {
     let (subject_key, text) = match payload {
@@ -54,6 +60,30 @@ pub fn render(lang: Lang, payload: &MailPayload) -> Option<Rendered> {
         MailPayload::BookingConfirmed(f) => ("mail.confirmed.subject", facts_body(lang, "mail.confirmed.text", f)?),
         MailPayload::BookingCancelled(f) => ("mail.cancelled.subject", facts_body(lang, "mail.cancelled.text", f)?),
         MailPayload::BookingMoved(f) => ("mail.moved.subject", facts_body(lang, "mail.moved.text", f)?),
+        MailPayload::AddressCode { code, organisation } => (
+            "mail.address_code.subject",
+            tf(lang, "mail.address_code.text", &[("code", code), ("organisation", organisation)]),
+        ),
+        MailPayload::VisitTransferred(f) => {
+            let when = local_time(lang, &f.at, &f.timezone)?;
+            let text = tf(
+                lang,
+                "mail.transferred.text",
+                &[("queue", &f.queue_name), ("centre", &f.centre_name), ("when", &when), ("link", &f.link)],
+            );
+            ("mail.transferred.subject", text)
+        }
+        MailPayload::MessageHeld(f) => {
+            let when = local_time(lang, &f.at, &f.timezone)?;
+            let reason = t(lang, &format!("gate.reason.{}", f.reason));
+            let key = if f.blocked { "mail.held.text_blocked" } else { "mail.held.text" };
+            let text = tf(
+                lang,
+                key,
+                &[("template", &f.held_template), ("reason", reason), ("when", &when), ("link", &f.link)],
+            );
+            (if f.blocked { "mail.held.subject_blocked" } else { "mail.held.subject" }, text)
+        }
     };
     Some(Rendered { subject: t(lang, subject_key).to_owned(), text })
 }

@@ -7,6 +7,9 @@ use std::time::Duration;
 use jiff::SignedDuration;
 use tokio::sync::watch;
 
+use skranke_core::notify::{DataClasses, Transport as GateTransport};
+
+use super::gate::{self, Judged, Outcome};
 use super::{MailPayload, render};
 use crate::app::App;
 use crate::store::{DevMail, OutboxMessage, Store, StoreError};
@@ -66,6 +69,9 @@ impl Worker {
                     Err(e) => tracing::warn!(error = %e, "pruning sign-in data failed"),
                 }
             }
+            if let Err(e) = super::route_pending(&self.app).await {
+                tracing::warn!(error = %e, "routing domain events failed");
+            }
             match self.tick().await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
@@ -90,16 +96,29 @@ impl Worker {
     }
 
     async fn deliver(&self, msg: &OutboxMessage) -> Result<(), StoreError> {
-        let store = &self.app.store;
         let now = self.app.clock.now();
-        let rendered = serde_json::from_str::<MailPayload>(&msg.payload).ok().and_then(|p| render(msg.language, &p));
-        let Some(rendered) = rendered else {
-            tracing::error!(message_id = %msg.id, template = %msg.template, "message cannot be rendered; giving up");
-            return store.mark_outbox_retry(msg.id, "render_failed", now, true).await;
+        let payload = serde_json::from_str::<MailPayload>(&msg.payload).ok();
+        let rendered = payload.as_ref().and_then(|p| render(msg.language, p));
+        let (Some(payload), Some(rendered)) = (payload, rendered) else {
+            tracing::error!(message_id = %msg.id, template = %msg.template, "message cannot be rendered; held");
+            let judged = Judged::held(Outcome::Hold, "render_failed", DataClasses::EMPTY);
+            return gate::finish(&self.app, msg, None, &judged, now).await;
         };
+        let classes = payload.classes();
+        let transport = match self.settings.transport {
+            // The dev mailbox never leaves the database: as private as a TLS relay.
+            Transport::DevMailbox => GateTransport::Tls,
+        };
+        let (record, judged) = gate::judge(&self.app, msg, &payload, &rendered, classes, transport, now).await?;
+        let judged = judged.with_subjects(payload.subjects());
+        if judged.outcome != Outcome::Send {
+            tracing::warn!(message_id = %msg.id, template = %msg.template, reason = judged.reason, "message not sent");
+            return gate::finish(&self.app, msg, record.as_ref(), &judged, now).await;
+        }
         let outcome = match self.settings.transport {
             Transport::DevMailbox => {
-                store
+                self.app
+                    .store
                     .deliver_dev_mail(&DevMail {
                         outbox_id: msg.id,
                         recipient: msg.recipient.clone(),
@@ -113,14 +132,18 @@ impl Worker {
         match outcome {
             Ok(()) => {
                 tracing::info!(message_id = %msg.id, template = %msg.template, "message delivered");
-                store.mark_outbox_sent(msg.id, now).await
+                let judged = judged.with_transport("local");
+                gate::finish(&self.app, msg, record.as_ref(), &judged, now).await
             }
             Err(e) => {
                 let give_up = msg.attempts >= self.settings.max_attempts;
                 // Exponential backoff: 2^attempts seconds, at most an hour.
                 let delay = SignedDuration::from_secs(1i64 << msg.attempts.min(12)).min(SignedDuration::from_hours(1));
                 tracing::warn!(message_id = %msg.id, error = %e, give_up, "delivery failed");
-                store.mark_outbox_retry(msg.id, "delivery_failed", now.checked_add(delay).unwrap_or(now), give_up).await
+                self.app
+                    .store
+                    .mark_outbox_retry(msg.id, "delivery_failed", now.checked_add(delay).unwrap_or(now), give_up)
+                    .await
             }
         }
     }

@@ -8,10 +8,12 @@
 
 mod accounts;
 mod model;
+mod notify;
 mod postgres;
 mod sql;
 mod sql_accounts;
 mod sql_admin;
+mod sql_notify;
 mod sql_visits;
 mod sqlite;
 mod visits;
@@ -24,8 +26,8 @@ use skranke_core::access::Grant;
 use skranke_core::audit::{AuditEntry, AuditRecord, ChainHead};
 use skranke_core::availability::AvailabilityInput;
 use skranke_core::ids::{
-    ApiTokenId, AppointmentId, CentreId, DeskId, MessageId, OrganisationId, QueueId, ServiceId, SessionId, StaffId,
-    UserId, VisitId,
+    AddressId, ApiTokenId, AppointmentId, CentreId, DeskId, MessageId, OrganisationId, QueueId, ServiceId, SessionId,
+    StaffId, UserId, VisitId,
 };
 use skranke_core::secret::SecretHash;
 use skranke_core::visit::order::CallOrder;
@@ -33,9 +35,31 @@ use skranke_core::visit::{Arrival, HistoryEntry, Visit};
 
 pub use accounts::*;
 pub use model::*;
+pub use notify::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use visits::*;
+
+/// How long a verification of an address lasts before it must be renewed (RS-11: 365 days).
+pub const VERIFICATION_VALIDITY: jiff::SignedDuration = jiff::SignedDuration::from_hours(365 * 24);
+
+/// An address as the registry stores it (lowercase, A-label domain) and its registrable domain.
+/// An address Skranke's rules refuse is kept as typed, lowercased, with the text after its last
+/// `@` as the domain, so it can still be found and shown; the gate never lets mail go to it.
+pub fn normalise_address(address: &str) -> (String, String) {
+    match skranke_recipient::address::EmailAddress::parse(address) {
+        Ok(parsed) => {
+            let domain = parsed.domain();
+            let registrable = domain.registrable().unwrap_or(domain.ascii()).to_owned();
+            (parsed.to_string(), registrable)
+        }
+        Err(_) => {
+            let lower = address.trim().to_lowercase();
+            let domain = lower.rsplit_once('@').map_or("", |(_, d)| d).to_owned();
+            (lower, domain)
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -636,6 +660,63 @@ pub trait Store: Send + Sync {
     /// Up to `limit` entries with `seq > after`, in order. Rows that no longer decode are
     /// `Corrupt`, which `skranke audit verify` reports as a broken chain at that entry.
     fn audit_page(&self, after: u64, limit: u32) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
+
+    // The address registry and the gate's outcomes (issue 6).
+    /// Files `new` as its owner's current address, retiring the previous one and its open code.
+    fn put_address(&self, new: &NewAddress, audit: &[AuditRecord]) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_address(&self, id: AddressId) -> impl Future<Output = StoreResult<Option<AddressRecord>>> + Send;
+    fn current_address(&self, owner: Owner) -> impl Future<Output = StoreResult<Option<AddressRecord>>> + Send;
+    /// Current addresses of an organisation; citizens' only when asked for.
+    fn list_addresses(
+        &self,
+        organisation: OrganisationId,
+        include_citizens: bool,
+    ) -> impl Future<Output = StoreResult<Vec<AddressRecord>>> + Send;
+    /// Opens (or replaces) the verification code of an address and writes the message that
+    /// carries it. `Conflict` when the address was retired meanwhile.
+    fn open_address_code(
+        &self,
+        code: &AddressCode,
+        message: &NewMessage,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn address_code(&self, address: AddressId) -> impl Future<Output = StoreResult<Option<AddressCode>>> + Send;
+    /// Counts a wrong code; at `max_attempts` the code is void. Returns the count.
+    fn record_address_code_failure(
+        &self,
+        address: AddressId,
+        max_attempts: u32,
+    ) -> impl Future<Output = StoreResult<u32>> + Send;
+    /// Consumes the open code with this hash and marks the address verified until `expires_at`.
+    /// `Conflict` when the code is no longer open or the address was retired.
+    fn verify_address(
+        &self,
+        address: AddressId,
+        code_hash: &SecretHash,
+        by: Option<UserId>,
+        now: Timestamp,
+        expires_at: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Writes what the gate decided (and, for a delivered message, that it was sent), with the
+    /// alerts and audit entries it causes, in one transaction. `Conflict` if the message is no
+    /// longer pending.
+    fn finish_outbox(
+        &self,
+        id: MessageId,
+        outcome: &GateOutcome,
+        now: Timestamp,
+        alerts: &[NewMessage],
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn list_held(&self, organisation: OrganisationId) -> impl Future<Output = StoreResult<Vec<HeldMessage>>> + Send;
+    /// Marks a domain event routed and writes its messages; `false` if it was routed already.
+    fn route_event(
+        &self,
+        event: i64,
+        messages: &[NewMessage],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
 
 /// The store chosen at start-up from the database URL.
@@ -796,6 +877,17 @@ forward! {
     fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<ChainHead>;
     fn audit_head(&self) -> StoreResult<ChainHead>;
     fn audit_page(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+    fn put_address(&self, new: &NewAddress, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn get_address(&self, id: AddressId) -> StoreResult<Option<AddressRecord>>;
+    fn current_address(&self, owner: Owner) -> StoreResult<Option<AddressRecord>>;
+    fn list_addresses(&self, organisation: OrganisationId, include_citizens: bool) -> StoreResult<Vec<AddressRecord>>;
+    fn open_address_code(&self, code: &AddressCode, message: &NewMessage, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn address_code(&self, address: AddressId) -> StoreResult<Option<AddressCode>>;
+    fn record_address_code_failure(&self, address: AddressId, max_attempts: u32) -> StoreResult<u32>;
+    fn verify_address(&self, address: AddressId, code_hash: &SecretHash, by: Option<UserId>, now: Timestamp, expires_at: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn finish_outbox(&self, id: MessageId, outcome: &GateOutcome, now: Timestamp, alerts: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;
+    fn list_held(&self, organisation: OrganisationId) -> StoreResult<Vec<HeldMessage>>;
+    fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;
 }
 
 /// The embedded migrations of one database, as `(version, name, SQL)`.

@@ -6,7 +6,7 @@ use skranke_core::Interval;
 use skranke_core::booking::AppointmentStatus;
 use skranke_core::calendar::ClosedDays;
 use skranke_core::hours::WeeklyHours;
-use skranke_core::ids::{AppointmentId, CentreId, MessageId, OrganisationId, QueueId, ServiceId, StaffId};
+use skranke_core::ids::{AddressId, AppointmentId, CentreId, MessageId, OrganisationId, QueueId, ServiceId, StaffId};
 use skranke_core::reference::BookingReference;
 use skranke_core::secret::SecretHash;
 use skranke_core::service::{Sensitivity, ServiceRules};
@@ -123,6 +123,14 @@ pub struct NewMessage {
     pub language: crate::i18n::Lang,
     /// JSON of the template's typed fields.
     pub payload: String,
+    /// The organisation the message belongs to; for a message about an appointment the store
+    /// fills it from the appointment's centre.
+    pub organisation_id: Option<OrganisationId>,
+    /// The registry record of the recipient. `None` for a message about an appointment: the store
+    /// then files the citizen's address as the appointment's record (RS-13: unverified until the
+    /// code is typed) and points the message at it.
+    pub address_id: Option<AddressId>,
+    pub purpose: skranke_core::notify::Purpose,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +141,10 @@ pub struct OutboxMessage {
     pub language: crate::i18n::Lang,
     pub payload: String,
     pub attempts: u32,
+    pub appointment_id: Option<AppointmentId>,
+    pub organisation_id: Option<OrganisationId>,
+    pub address_id: Option<AddressId>,
+    pub purpose: skranke_core::notify::Purpose,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

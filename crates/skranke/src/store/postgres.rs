@@ -32,6 +32,7 @@ impl PgStore {
             (5, "visits", include_str!("../../migrations/postgres/0005_visits.sql")),
             (6, "desk occupancy", include_str!("../../migrations/postgres/0006_desk_occupancy.sql")),
             (7, "board notify", include_str!("../../migrations/postgres/0007_board_notify.sql")),
+            (8, "address registry", include_str!("../../migrations/postgres/0008_address_registry.sql")),
         ])
     }
 
@@ -65,7 +66,7 @@ impl PgStore {
         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
         AND (locked_until IS NULL OR locked_until <= $1) ORDER BY next_attempt_at, id LIMIT $3 \
         FOR UPDATE SKIP LOCKED) \
-        RETURNING id, template, recipient, language, payload, attempts";
+        RETURNING id, template, recipient, language, payload, attempts, appointment_id, organisation_id, address_id, purpose";
 }
 
 mod imp {

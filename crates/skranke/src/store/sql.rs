@@ -255,9 +255,17 @@ macro_rules! shared_store_impl {
 
         async fn insert_messages(tx: &mut Tx, messages: &[NewMessage], now: Timestamp) -> StoreResult<()> {
             for m in messages {
+                let mut address = m.address_id;
+                let mut organisation = m.organisation_id;
+                if let (Some(appointment), None) = (m.appointment_id, address) {
+                    let (id, org) = citizen_address_tx(tx, appointment, &m.recipient, now).await?;
+                    address = Some(id);
+                    organisation = organisation.or(Some(org));
+                }
                 sqlx::query(
                     "INSERT INTO outbox (id, appointment_id, template, recipient, language, payload, status, \
-                     attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+                     attempts, next_attempt_at, created_at, organisation_id, address_id, purpose) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8, $9, $10)",
                 )
                 .bind(m.id.as_uuid())
                 .bind(m.appointment_id.map(|a| a.as_uuid()))
@@ -266,10 +274,59 @@ macro_rules! shared_store_impl {
                 .bind(m.language.code())
                 .bind(&m.payload)
                 .bind(us(now))
+                .bind(organisation.map(|o| o.as_uuid()))
+                .bind(address.map(|a| a.as_uuid()))
+                .bind(m.purpose.as_str())
                 .execute(&mut **tx)
                 .await?;
             }
             Ok(())
+        }
+
+        /// The registry record of a booking's citizen address, filed unverified the first time a
+        /// message about the booking is written (RS-13: the code is the only thing it gets until
+        /// the citizen types it back; `confirm_hold` then marks it verified).
+        async fn citizen_address_tx(
+            tx: &mut Tx,
+            appointment: AppointmentId,
+            address: &str,
+            now: Timestamp,
+        ) -> StoreResult<(skranke_core::ids::AddressId, skranke_core::ids::OrganisationId)> {
+            let existing = sqlx::query(
+                "SELECT id, organisation_id FROM addresses WHERE owner_kind = 'appointment' AND owner_id = $1 \
+                 AND retired_at IS NULL",
+            )
+            .bind(appointment.as_uuid())
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some(r) = existing {
+                return Ok((
+                    skranke_core::ids::AddressId::from_uuid(r.try_get("id")?),
+                    skranke_core::ids::OrganisationId::from_uuid(r.try_get("organisation_id")?),
+                ));
+            }
+            let org: Uuid = sqlx::query(
+                "SELECT c.organisation_id FROM appointments a JOIN centres c ON c.id = a.centre_id WHERE a.id = $1",
+            )
+            .bind(appointment.as_uuid())
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("organisation_id")?;
+            let (normalised, registrable) = crate::store::normalise_address(address);
+            let id = Uuid::new_v4();
+            sqlx::query(
+                "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, \
+                 registrable_domain, state, created_at) VALUES ($1, $2, 'citizen', 'appointment', $3, $4, $5, 'unverified', $6)",
+            )
+            .bind(id)
+            .bind(org)
+            .bind(appointment.as_uuid())
+            .bind(&normalised)
+            .bind(&registrable)
+            .bind(us(now))
+            .execute(&mut **tx)
+            .await?;
+            Ok((skranke_core::ids::AddressId::from_uuid(id), skranke_core::ids::OrganisationId::from_uuid(org)))
         }
 
         /// Claims a seat of the slot and every cell of one candidate's time for `appointment`.
@@ -448,11 +505,13 @@ macro_rules! shared_store_impl {
         crate::store::sql_accounts::account_helpers!();
         crate::store::sql_admin::admin_helpers!();
         crate::store::sql_visits::visit_helpers!();
+        crate::store::sql_notify::notify_helpers!();
 
         impl Store for $store {
             crate::store::sql_accounts::account_store_methods!();
             crate::store::sql_admin::admin_store_methods!();
             crate::store::sql_visits::visit_store_methods!();
+            crate::store::sql_notify::notify_store_methods!();
 
             async fn migrate(&self) -> StoreResult<()> {
                 let mut conn = self.pool.acquire().await?;
@@ -796,6 +855,18 @@ macro_rules! shared_store_impl {
                 if seats != 1 || staff_cells == 0 {
                     return Err(StoreError::HoldExpired);
                 }
+                // The code reached the citizen and came back in this booking session: the
+                // address is proven (RS-11, RS-13) for as long as a verification lasts.
+                let expires = now.checked_add(crate::store::VERIFICATION_VALIDITY).unwrap_or(now);
+                sqlx::query(
+                    "UPDATE addresses SET state = 'verified', verified_at = $2, expires_at = $3, version = version + 1 \
+                     WHERE owner_kind = 'appointment' AND owner_id = $1 AND retired_at IS NULL AND state <> 'suspended'",
+                )
+                .bind(id.as_uuid())
+                .bind(us(now))
+                .bind(us(expires))
+                .execute(&mut *tx)
+                .await?;
                 insert_messages(&mut tx, messages, now).await?;
                 tx.commit().await?;
                 Ok(())
@@ -938,6 +1009,13 @@ macro_rules! shared_store_impl {
                 rows.iter()
                     .map(|r| {
                         Ok(OutboxMessage {
+                            appointment_id: r.try_get::<Option<Uuid>, _>("appointment_id")?.map(AppointmentId::from_uuid),
+                            organisation_id: r
+                                .try_get::<Option<Uuid>, _>("organisation_id")?
+                                .map(skranke_core::ids::OrganisationId::from_uuid),
+                            address_id: r.try_get::<Option<Uuid>, _>("address_id")?.map(skranke_core::ids::AddressId::from_uuid),
+                            purpose: skranke_core::notify::Purpose::parse(&r.try_get::<String, _>("purpose")?)
+                                .ok_or_else(|| corrupt("outbox purpose"))?,
                             id: MessageId::from_uuid(r.try_get("id")?),
                             template: r.try_get("template")?,
                             recipient: r.try_get("recipient")?,

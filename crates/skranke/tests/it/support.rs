@@ -523,6 +523,9 @@ pub fn message(appointment: AppointmentId, template: &str) -> NewMessage {
         recipient: "karen@example.org".into(),
         language: Lang::Da,
         payload: format!("{{\"template\":\"{template}\"}}"),
+        organisation_id: None,
+        address_id: None,
+        purpose: skranke_core::notify::Purpose::Notification,
     }
 }
 

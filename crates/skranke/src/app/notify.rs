@@ -1,0 +1,278 @@
+//! The address registry's use cases (issue 6): shared mailboxes and the signed-in user's own
+//! address, each proven by a code typed back by a signed-in person (RS-10, RS-11), and the list
+//! of held and blocked messages.
+//!
+//! A mailbox address is judged when it is typed ([`WorkAddress::parse`]: the own-domain rule, and
+//! the lookalike check that names the domain it resembles: "fred.dk is not fredericia.dk") and
+//! again by the gate whenever anything is sent to it, so an address written past this code (a
+//! bad import) still receives nothing.
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
+use skranke_core::access::{Permission, Target};
+use skranke_core::audit::{AuditRecord, Detail};
+use skranke_core::ids::{AddressId, CentreId, MessageId, OrganisationId, QueueId};
+use skranke_core::secret::ConfirmationCode;
+
+use super::accounts::{action, object};
+use super::admin::WorkAddress;
+use super::{App, AppError, Principal, random_bytes};
+use crate::i18n::Lang;
+use crate::mail::MailPayload;
+use crate::store::{
+    AddressCode, AddressRecord, HeldMessage, NewAddress, NewMessage, ObjectKey, Owner, OwnerKind, Store as _,
+    StoreError, VERIFICATION_VALIDITY,
+};
+
+/// How long a verification code can be typed back.
+pub const CODE_VALIDITY: SignedDuration = SignedDuration::from_mins(30);
+/// Wrong codes before the code is void and a new one must be requested.
+pub const MAX_CODE_ATTEMPTS: u32 = 5;
+
+/// A shared mailbox's owner: a queue, a centre, or the organisation itself (its monitored
+/// mailbox, which receives the alerts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mailbox {
+    Queue(QueueId),
+    Centre(CentreId),
+    Organisation(OrganisationId),
+}
+
+impl Mailbox {
+    fn owner(self) -> Owner {
+        match self {
+            Mailbox::Queue(q) => Owner::new(OwnerKind::Queue, q.as_uuid()),
+            Mailbox::Centre(c) => Owner::new(OwnerKind::Centre, c.as_uuid()),
+            Mailbox::Organisation(o) => Owner::new(OwnerKind::Organisation, o.as_uuid()),
+        }
+    }
+}
+
+/// The organisation and the access target of a mailbox, from stored rows; `NotFound` for another
+/// organisation's or an unknown one.
+async fn mailbox_home(app: &App, p: &Principal, mailbox: Mailbox) -> Result<(OrganisationId, Target), AppError> {
+    let home = match mailbox {
+        Mailbox::Queue(q) => app.store.home_of(ObjectKey::Queue(q)).await?,
+        Mailbox::Centre(c) => app.store.home_of(ObjectKey::Centre(c)).await?,
+        Mailbox::Organisation(o) => {
+            let target = Target::Organisation(o);
+            p.authorize(Permission::ManageOrganisation, target)?;
+            app.store.get_organisation(o).await?.ok_or(AppError::NotFound("organisation"))?;
+            return Ok((o, target));
+        }
+    };
+    let (organisation, centre) = home.ok_or(AppError::NotFound("mailbox"))?;
+    let target = Target::Centre { organisation, centre };
+    p.authorize(Permission::ManageCentre, target)?;
+    Ok((organisation, target))
+}
+
+/// Sets the address of a shared mailbox. It must lie in the organisation's own domains (RS-10:
+/// `AccountEmailNotOwn` naming the own domain a lookalike resembles, e.g. `fredericia.dk` for
+/// `ydelser@fred.dk`), and an own domain that itself resembles a protected one is refused for a
+/// mailbox (`DomainResembles`): a flagged lookalike is never internal. The new address starts
+/// unverified, so it receives nothing but a code until an administrator types that code back.
+pub async fn set_mailbox(app: &App, p: &Principal, mailbox: Mailbox, typed: &str) -> Result<AddressRecord, AppError> {
+    let (organisation, _) = mailbox_home(app, p, mailbox).await?;
+    let own = app.store.organisation_mail_domains(organisation).await?.unwrap_or_default();
+    let address = WorkAddress::parse(typed, &own)?;
+    if let Some(resembles) = address.resembles() {
+        return Err(AppError::DomainResembles { domain: address.domain().to_owned(), resembles: resembles.to_owned() });
+    }
+    let owner = mailbox.owner();
+    let old = app.store.current_address(owner).await?;
+    if old.as_ref().is_some_and(|o| o.address == address.as_str()) {
+        return old.ok_or(AppError::NotFound("mailbox"));
+    }
+    let now = app.clock.now();
+    let (normalised, registrable) = crate::store::normalise_address(address.as_str());
+    let new = NewAddress {
+        id: AddressId::from_random_bytes(random_bytes()),
+        organisation,
+        owner,
+        address: normalised,
+        registrable_domain: registrable,
+        flag_reason: None,
+        created_by: Some(p.user),
+        created_at: now,
+    };
+    let detail = json!({
+        "owner": { "kind": owner.kind.as_str(), "id": owner.id.to_string() },
+        "old": old.as_ref().map(|o| json!({ "address": o.address, "registrable_domain": o.registrable_domain })),
+        "new": { "address": new.address, "registrable_domain": new.registrable_domain },
+        "domain_changed": old.as_ref().is_some_and(|o| o.registrable_domain != new.registrable_domain),
+    });
+    let rec = audit(p, now, organisation, "address.set", new.id, detail)?;
+    app.store.put_address(&new, &[rec]).await?;
+    app.store.get_address(new.id).await?.ok_or(AppError::NotFound("mailbox"))
+}
+
+/// The current address of a mailbox, if one is set.
+pub async fn mailbox(app: &App, p: &Principal, mailbox: Mailbox) -> Result<Option<AddressRecord>, AppError> {
+    mailbox_home(app, p, mailbox).await?;
+    Ok(app.store.current_address(mailbox.owner()).await?)
+}
+
+/// The signed-in user's own notification address: their sign-in address, filed in the registry
+/// the first time they ask for it (unverified until they type a code back).
+pub async fn own_address(app: &App, p: &Principal) -> Result<AddressRecord, AppError> {
+    p.authorize(Permission::ManageOwnAccount, Target::OwnAccount)?;
+    let organisation = p.organisation.ok_or(AppError::Forbidden)?;
+    let owner = Owner::new(OwnerKind::User, p.user.as_uuid());
+    if let Some(current) = app.store.current_address(owner).await? {
+        return Ok(current);
+    }
+    let user = app.store.get_user(p.user).await?.ok_or(AppError::Unauthenticated)?;
+    let now = app.clock.now();
+    let (address, registrable) = crate::store::normalise_address(&user.email);
+    let new = NewAddress {
+        id: AddressId::from_random_bytes(random_bytes()),
+        organisation,
+        owner,
+        address,
+        registrable_domain: registrable,
+        flag_reason: None,
+        created_by: Some(p.user),
+        created_at: now,
+    };
+    let detail = json!({ "owner": { "kind": "user", "id": p.user.to_string() }, "new": { "address": new.address } });
+    let rec = audit(p, now, organisation, "address.set", new.id, detail)?;
+    match app.store.put_address(&new, &[rec]).await {
+        // Two tabs at once: the other one filed it.
+        Err(StoreError::Duplicate(_)) | Ok(()) => {}
+        Err(e) => return Err(e.into()),
+    }
+    app.store.current_address(owner).await?.ok_or(AppError::NotFound("address"))
+}
+
+/// Who may prove `record`: its own user for a user's address, an administrator of its queue's or
+/// centre's centre (or of the organisation) for a shared mailbox. Citizens prove theirs in the
+/// booking flow, not here.
+async fn authorize_proof(app: &App, p: &Principal, record: &AddressRecord) -> Result<(), AppError> {
+    let owner_id = record.owner.id;
+    match record.owner.kind {
+        OwnerKind::User if owner_id == p.user.as_uuid() => Ok(()),
+        OwnerKind::Queue => mailbox_home(app, p, Mailbox::Queue(QueueId::from_uuid(owner_id))).await.map(drop),
+        OwnerKind::Centre => mailbox_home(app, p, Mailbox::Centre(CentreId::from_uuid(owner_id))).await.map(drop),
+        OwnerKind::Organisation => {
+            mailbox_home(app, p, Mailbox::Organisation(OrganisationId::from_uuid(owner_id))).await.map(drop)
+        }
+        _ => Err(AppError::NotFound("address")),
+    }
+}
+
+async fn provable(app: &App, p: &Principal, id: AddressId) -> Result<AddressRecord, AppError> {
+    let record = app.store.get_address(id).await?.ok_or(AppError::NotFound("address"))?;
+    if p.organisation != Some(record.organisation) || record.retired_at.is_some() {
+        return Err(AppError::NotFound("address"));
+    }
+    authorize_proof(app, p, &record).await?;
+    Ok(record)
+}
+
+fn salt(id: AddressId) -> String {
+    format!("address:{id}")
+}
+
+/// Sends a new code to the address (RS-11). The mail goes through the gate like any other, so an
+/// internal address outside the own domains does not even get the code.
+pub async fn request_code(app: &App, p: &Principal, id: AddressId) -> Result<(), AppError> {
+    let record = provable(app, p, id).await?;
+    let now = app.clock.now();
+    let code = ConfirmationCode::from_random(u32::from_le_bytes(random_bytes()));
+    let organisation =
+        app.store.get_organisation(record.organisation).await?.ok_or(AppError::NotFound("organisation"))?;
+    let payload =
+        MailPayload::AddressCode { code: code.expose().to_owned(), organisation: organisation.value.name.clone() };
+    let message = NewMessage {
+        id: MessageId::from_random_bytes(random_bytes()),
+        appointment_id: None,
+        template: payload.template().to_owned(),
+        recipient: record.address.clone(),
+        language: Lang::Da,
+        payload: serde_json::to_string(&payload).map_err(|e| AppError::Internal(StoreError::Corrupt(e.to_string())))?,
+        organisation_id: Some(record.organisation),
+        address_id: Some(record.id),
+        purpose: payload.purpose(),
+    };
+    let open = AddressCode {
+        address: record.id,
+        code_hash: code.hash(&salt(record.id)),
+        requested_by: Some(p.user),
+        created_at: now,
+        expires_at: now.checked_add(CODE_VALIDITY).unwrap_or(now),
+        attempts: 0,
+    };
+    let rec =
+        audit(p, now, record.organisation, "address.code_requested", record.id, json!({ "address": record.address }))?;
+    app.store.open_address_code(&open, &message, &[rec]).await.map_err(|e| match e {
+        StoreError::Conflict => AppError::NotFound("address"),
+        other => other.into(),
+    })
+}
+
+/// Checks a typed code; on a match the address is verified for [`VERIFICATION_VALIDITY`] by the
+/// signed-in person. `WrongCode` with the tries left, `CodeAttemptsExhausted` when the code is
+/// void, `Field { code: "code_expired" }` when no code is open or it ran out.
+pub async fn confirm_code(app: &App, p: &Principal, id: AddressId, typed: &str) -> Result<AddressRecord, AppError> {
+    let record = provable(app, p, id).await?;
+    let now = app.clock.now();
+    let open = app.store.address_code(record.id).await?;
+    let Some(open) = open.filter(|c| c.expires_at > now) else {
+        return Err(AppError::Field { field: "code", code: "code_expired" });
+    };
+    let hash = ConfirmationCode::parse(typed).map(|c| c.hash(&salt(record.id)));
+    if !hash.as_ref().is_some_and(|h| h.matches(&open.code_hash)) {
+        let attempts = app.store.record_address_code_failure(record.id, MAX_CODE_ATTEMPTS).await?;
+        if attempts >= MAX_CODE_ATTEMPTS {
+            return Err(AppError::CodeAttemptsExhausted);
+        }
+        let left = u8::try_from(MAX_CODE_ATTEMPTS - attempts).unwrap_or(0);
+        return Err(AppError::WrongCode { attempts_left: left });
+    }
+    let expires = now.checked_add(VERIFICATION_VALIDITY).unwrap_or(now);
+    let detail = json!({ "address": record.address, "registrable_domain": record.registrable_domain, "expires_at": expires.to_string() });
+    let rec = audit(p, now, record.organisation, "address.verified", record.id, detail)?;
+    app.store.verify_address(record.id, &open.code_hash, Some(p.user), now, expires, &[rec]).await.map_err(
+        |e| match e {
+            StoreError::Conflict => AppError::Field { field: "code", code: "code_expired" },
+            other => other.into(),
+        },
+    )?;
+    app.store.get_address(record.id).await?.ok_or(AppError::NotFound("address"))
+}
+
+/// The organisation's registry (staff and shared mailboxes; citizens' addresses stay out of this
+/// list) for its administrators.
+pub async fn registry(app: &App, p: &Principal, organisation: OrganisationId) -> Result<Vec<AddressRecord>, AppError> {
+    p.authorize(Permission::ManageOrganisation, Target::Organisation(organisation))?;
+    Ok(app.store.list_addresses(organisation, false).await?)
+}
+
+/// Held and blocked messages of the organisation, newest first: reason, never content.
+pub async fn held_messages(
+    app: &App,
+    p: &Principal,
+    organisation: OrganisationId,
+) -> Result<Vec<HeldMessage>, AppError> {
+    p.authorize(Permission::ManageOrganisation, Target::Organisation(organisation))?;
+    Ok(app.store.list_held(organisation).await?)
+}
+
+fn audit(
+    p: &Principal,
+    at: Timestamp,
+    organisation: OrganisationId,
+    name: &str,
+    id: AddressId,
+    detail: serde_json::Value,
+) -> Result<AuditRecord, AppError> {
+    Ok(AuditRecord {
+        at,
+        organisation: Some(organisation),
+        actor: p.actor(),
+        action: action(name),
+        object: object("address", id),
+        detail: Detail::new(detail).map_err(|_| AppError::BadRequest("address.change_too_large"))?,
+    })
+}

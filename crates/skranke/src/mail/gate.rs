@@ -1,0 +1,234 @@
+//! The worker's side of the policy gate (RS-16): load what the core's `notify::decide` needs as it
+//! is *now* (the recipient's record, the organisation's own domains), ask it, and write what it
+//! said with the message's new status, its audit entry (RS-50) and, for a held or blocked message,
+//! content-free alerts (RS-31) — all in one transaction.
+
+use jiff::Timestamp;
+use serde_json::json;
+use skranke_core::audit::{Action, Actor, AuditRecord, Detail, Label, ObjectRef};
+use skranke_core::ids::MessageId;
+use skranke_core::notify::{
+    self, DataClasses, Decision, Outgoing, Policy, RecipientRecord, Transport as GateTransport,
+};
+use skranke_recipient::address::EmailAddress;
+use skranke_recipient::domain::{Domain, OwnDomains};
+
+use super::{HeldFacts, MailPayload, Rendered};
+use crate::app::App;
+use crate::i18n::Lang;
+use crate::store::{AddressRecord, GateOutcome, NewMessage, OutboxMessage, Owner, OwnerKind, Store, StoreError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Send,
+    Hold,
+    Block,
+}
+
+impl Outcome {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Send => "send",
+            Outcome::Hold => "hold",
+            Outcome::Block => "block",
+        }
+    }
+}
+
+/// What the gate (or a step before it) decided about one message.
+#[derive(Clone, Debug)]
+pub(crate) struct Judged {
+    pub(crate) outcome: Outcome,
+    /// The reason code of a hold or block; empty for a send.
+    pub(crate) reason: &'static str,
+    /// The rule that allowed a send.
+    pub(crate) rule: Option<&'static str>,
+    pub(crate) classes: DataClasses,
+    pub(crate) subjects: Vec<String>,
+    /// How the message left: `local` for the dev mailbox; TLS version and cipher with SMTP.
+    pub(crate) transport: String,
+}
+
+impl Judged {
+    pub(crate) fn held(outcome: Outcome, reason: &'static str, classes: DataClasses) -> Self {
+        Self { outcome, reason, rule: None, classes, subjects: Vec::new(), transport: String::new() }
+    }
+
+    fn from_decision(decision: Decision, classes: DataClasses) -> Self {
+        match decision {
+            Decision::Send(rule) => Self {
+                outcome: Outcome::Send,
+                reason: "",
+                rule: Some(rule.code()),
+                classes,
+                subjects: Vec::new(),
+                transport: String::new(),
+            },
+            Decision::Hold(reason) => Self::held(Outcome::Hold, reason.code(), classes),
+            Decision::Block(reason) => Self::held(Outcome::Block, reason.code(), classes),
+        }
+    }
+
+    pub(crate) fn with_subjects(mut self, subjects: Vec<String>) -> Self {
+        self.subjects = subjects;
+        self
+    }
+
+    pub(crate) fn with_transport(mut self, transport: impl Into<String>) -> Self {
+        self.transport = transport.into();
+        self
+    }
+}
+
+/// The organisation's own domains as RS-10 reads them: each configured domain that is a
+/// registrable domain, plus the configured subdomains of those. A configuration that does not
+/// make a valid set yields the empty set, so every internal address is then held, never sent.
+pub(crate) fn own_domains(configured: &[String]) -> OwnDomains {
+    let (registrable, subdomains): (Vec<&String>, Vec<&String>) =
+        configured.iter().partition(|d| Domain::parse(d).is_ok_and(|d| d.is_registrable()));
+    OwnDomains::new(registrable, subdomains).unwrap_or_else(|_| OwnDomains::none())
+}
+
+/// Loads the recipient's record and the organisation's policy, and asks the core's gate.
+pub(crate) async fn judge(
+    app: &App,
+    msg: &OutboxMessage,
+    payload: &MailPayload,
+    rendered: &Rendered,
+    classes: DataClasses,
+    transport: GateTransport,
+    now: Timestamp,
+) -> Result<(Option<AddressRecord>, Judged), StoreError> {
+    let invalid = |record| Ok((record, Judged::held(Outcome::Hold, notify::Reason::InvalidAddress.code(), classes)));
+    let Some(address_id) = msg.address_id else { return invalid(None) };
+    let Some(record) = app.store.get_address(address_id).await? else { return invalid(None) };
+    // A message of one organisation never goes to another's record, whatever a row says.
+    if msg.organisation_id != Some(record.organisation) {
+        return invalid(Some(record));
+    }
+    let Ok(address) = EmailAddress::parse(&record.address) else { return invalid(Some(record)) };
+    let configured = app.store.organisation_mail_domains(record.organisation).await?.unwrap_or_default();
+    let policy = Policy::new(own_domains(&configured));
+    let recipient = RecipientRecord::new(record.audience(), address, record.state);
+    let outgoing = Outgoing::new(payload.purpose(), classes, &rendered.subject, &rendered.text);
+    let decision = notify::decide(&outgoing, &recipient, &policy, transport, now);
+    Ok((Some(record), Judged::from_decision(decision, classes)))
+}
+
+/// Writes the outcome: the message's status, its audit entry and, unless it was sent, alerts.
+pub(crate) async fn finish(
+    app: &App,
+    msg: &OutboxMessage,
+    record: Option<&AddressRecord>,
+    judged: &Judged,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut subjects = judged.subjects.clone();
+    if let Some(appointment) = msg.appointment_id {
+        subjects.push(format!("appointment:{appointment}"));
+    }
+    let audit = vec![audit_record(msg, record, judged, &subjects, now)?];
+    // An alert about an alert would loop; the held page shows it anyway.
+    let alerts = match (judged.outcome, msg.template.as_str()) {
+        (Outcome::Send, _) | (_, "message_held") => Vec::new(),
+        _ => alerts(app, msg, record, judged, now).await?,
+    };
+    let outcome = GateOutcome {
+        outcome: judged.outcome.as_str(),
+        reason: (!judged.reason.is_empty()).then_some(judged.reason),
+        rule: judged.rule,
+        classes: judged.classes.to_names(),
+    };
+    match app.store.finish_outbox(msg.id, &outcome, now, &alerts, &audit).await {
+        // Another worker finished it first (its lease ran out while this one worked).
+        Err(StoreError::Conflict) => Ok(()),
+        other => other,
+    }
+}
+
+fn audit_record(
+    msg: &OutboxMessage,
+    record: Option<&AddressRecord>,
+    judged: &Judged,
+    subjects: &[String],
+    now: Timestamp,
+) -> Result<AuditRecord, StoreError> {
+    let action = match judged.outcome {
+        Outcome::Send => "mail.sent",
+        Outcome::Hold => "mail.held",
+        Outcome::Block => "mail.blocked",
+    };
+    let detail = json!({
+        "template": msg.template,
+        "purpose": msg.purpose.as_str(),
+        "classes": judged.classes.to_names(),
+        "subjects": subjects,
+        "address_id": record.map(|r| r.id.to_string()),
+        "recipient": record.map_or(msg.recipient.as_str(), |r| r.address.as_str()),
+        "registrable_domain": record.map(|r| r.registrable_domain.as_str()),
+        "audience": record.map(|r| r.audience().as_str()),
+        "rule": judged.rule,
+        "reason": (!judged.reason.is_empty()).then_some(judged.reason),
+        "transport": (!judged.transport.is_empty()).then_some(judged.transport.as_str()),
+    });
+    let bad = |what: &str| StoreError::Corrupt(format!("audit entry of a message: {what}"));
+    Ok(AuditRecord {
+        at: now,
+        organisation: msg.organisation_id.or(record.map(|r| r.organisation)),
+        actor: Actor::System { label: Label::new("outbox").map_err(|_| bad("label"))? },
+        action: Action::new(action).map_err(|_| bad("action"))?,
+        object: Some(ObjectRef::new("message", &msg.id.to_string()).map_err(|_| bad("object"))?),
+        detail: Detail::new(detail).map_err(|_| bad("detail"))?,
+    })
+}
+
+/// Content-free alerts about a held or blocked message (RS-31): to the organisation's monitored
+/// mailbox and to the user who configured the address (the rule's owner), each at their own
+/// registry record, so the gate judges the alerts too.
+async fn alerts(
+    app: &App,
+    msg: &OutboxMessage,
+    record: Option<&AddressRecord>,
+    judged: &Judged,
+    now: Timestamp,
+) -> Result<Vec<NewMessage>, StoreError> {
+    let Some(organisation) = msg.organisation_id.or(record.map(|r| r.organisation)) else { return Ok(Vec::new()) };
+    let mut owners = vec![Owner::new(OwnerKind::Organisation, organisation.as_uuid())];
+    if let Some(user) = record.and_then(|r| r.created_by) {
+        owners.push(Owner::new(OwnerKind::User, user.as_uuid()));
+    }
+    let timezone = app
+        .store
+        .get_organisation(organisation)
+        .await?
+        .map_or_else(|| "Europe/Copenhagen".to_owned(), |o| o.value.timezone);
+    let link = format!("{}/staff/mail/held", app.settings.public_url.trim_end_matches('/'));
+    let mut out: Vec<NewMessage> = Vec::new();
+    for owner in owners {
+        let Some(to) = app.store.current_address(owner).await? else { continue };
+        // Never alert the address that is the problem, nor one address twice.
+        if record.is_some_and(|r| r.id == to.id) || out.iter().any(|m| m.address_id == Some(to.id)) {
+            continue;
+        }
+        let payload = MailPayload::MessageHeld(HeldFacts {
+            held_template: msg.template.clone(),
+            reason: judged.reason.to_owned(),
+            blocked: judged.outcome == Outcome::Block,
+            at: now.to_string(),
+            timezone: timezone.clone(),
+            link: link.clone(),
+        });
+        out.push(NewMessage {
+            id: MessageId::from_random_bytes(crate::app::random_bytes()),
+            appointment_id: None,
+            template: payload.template().to_owned(),
+            recipient: to.address.clone(),
+            language: Lang::Da,
+            payload: serde_json::to_string(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            organisation_id: Some(organisation),
+            address_id: Some(to.id),
+            purpose: payload.purpose(),
+        });
+    }
+    Ok(out)
+}

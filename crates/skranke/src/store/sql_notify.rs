@@ -1,0 +1,343 @@
+//! SQL of the address registry and of the gate's outcomes, shared by both databases. Expanded
+//! inside `sql::shared_store_impl!` (see `sql_accounts.rs` for the pattern).
+
+/// Row decoders for the registry.
+macro_rules! notify_helpers {
+    () => {
+        use skranke_core::ids::AddressId;
+        use skranke_core::notify::AddressState;
+
+        use crate::store::{AddressCode, AddressRecord, GateOutcome, HeldMessage, NewAddress, Owner, OwnerKind};
+
+        const ADDRESS_COLUMNS: &str = "id, organisation_id, owner_kind, owner_id, address, registrable_domain, state, \
+             verified_by, verified_at, expires_at, last_acknowledged_at, unacknowledged, bounces, flag_reason, \
+             created_by, created_at, retired_at, version";
+
+        fn address_from_row(r: &DbRow) -> StoreResult<AddressRecord> {
+            let opt_ts = |col: &str| -> StoreResult<Option<Timestamp>> {
+                r.try_get::<Option<i64>, _>(col)?.map(from_us).transpose()
+            };
+            let count =
+                |col: &str| -> StoreResult<u32> { u32::try_from(r.try_get::<i32, _>(col)?).map_err(|_| corrupt(col)) };
+            let state = match r.try_get::<String, _>("state")?.as_str() {
+                "unverified" => AddressState::Unverified,
+                "expired" => AddressState::Expired,
+                "suspended" => AddressState::Suspended,
+                "verified" => AddressState::Verified {
+                    verified_at: opt_ts("verified_at")?.ok_or_else(|| corrupt("verified_at"))?,
+                    expires_at: opt_ts("expires_at")?.ok_or_else(|| corrupt("expires_at"))?,
+                },
+                _ => return Err(corrupt("address state")),
+            };
+            Ok(AddressRecord {
+                id: AddressId::from_uuid(r.try_get("id")?),
+                organisation: skranke_core::ids::OrganisationId::from_uuid(r.try_get("organisation_id")?),
+                owner: Owner::new(
+                    OwnerKind::parse(&r.try_get::<String, _>("owner_kind")?).ok_or_else(|| corrupt("owner kind"))?,
+                    r.try_get("owner_id")?,
+                ),
+                address: r.try_get("address")?,
+                registrable_domain: r.try_get("registrable_domain")?,
+                state,
+                verified_by: r.try_get::<Option<Uuid>, _>("verified_by")?.map(UserId::from_uuid),
+                last_acknowledged_at: opt_ts("last_acknowledged_at")?,
+                unacknowledged: count("unacknowledged")?,
+                bounces: count("bounces")?,
+                flag_reason: r.try_get("flag_reason")?,
+                created_by: r.try_get::<Option<Uuid>, _>("created_by")?.map(UserId::from_uuid),
+                created_at: from_us(r.try_get("created_at")?)?,
+                retired_at: opt_ts("retired_at")?,
+                version: r.try_get("version")?,
+            })
+        }
+    };
+}
+
+/// The registry's store methods.
+macro_rules! notify_store_methods {
+    () => {
+        async fn put_address(&self, new: &NewAddress, audit: &[AuditRecord]) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            // The owner's current address, and any code open for it, give way to the new one.
+            sqlx::query(
+                "DELETE FROM address_codes WHERE address_id IN (SELECT id FROM addresses \
+                 WHERE owner_kind = $1 AND owner_id = $2 AND retired_at IS NULL)",
+            )
+            .bind(new.owner.kind.as_str())
+            .bind(new.owner.id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE addresses SET retired_at = $3, version = version + 1 \
+                 WHERE owner_kind = $1 AND owner_id = $2 AND retired_at IS NULL",
+            )
+            .bind(new.owner.kind.as_str())
+            .bind(new.owner.id)
+            .bind(us(new.created_at))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, registrable_domain, \
+                 state, flag_reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'unverified', $8, $9, $10)",
+            )
+            .bind(new.id.as_uuid())
+            .bind(new.organisation.as_uuid())
+            .bind(new.owner.kind.audience().as_str())
+            .bind(new.owner.kind.as_str())
+            .bind(new.owner.id)
+            .bind(&new.address)
+            .bind(&new.registrable_domain)
+            .bind(new.flag_reason.as_deref())
+            .bind(new.created_by.map(|u| u.as_uuid()))
+            .bind(us(new.created_at))
+            .execute(&mut *tx)
+            .await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn get_address(&self, id: AddressId) -> StoreResult<Option<AddressRecord>> {
+            let sql = format!("SELECT {ADDRESS_COLUMNS} FROM addresses WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.as_uuid()).fetch_optional(&self.pool).await?;
+            row.as_ref().map(address_from_row).transpose()
+        }
+
+        async fn current_address(&self, owner: Owner) -> StoreResult<Option<AddressRecord>> {
+            let sql = format!(
+                "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE owner_kind = $1 AND owner_id = $2 AND retired_at IS NULL"
+            );
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(owner.kind.as_str())
+                .bind(owner.id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(address_from_row).transpose()
+        }
+
+        async fn list_addresses(
+            &self,
+            organisation: skranke_core::ids::OrganisationId,
+            include_citizens: bool,
+        ) -> StoreResult<Vec<AddressRecord>> {
+            let sql = format!(
+                "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE organisation_id = $1 AND retired_at IS NULL \
+                 AND (audience <> 'citizen' OR $2) ORDER BY owner_kind, address, id"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(organisation.as_uuid())
+                .bind(include_citizens)
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter().map(address_from_row).collect()
+        }
+
+        async fn open_address_code(
+            &self,
+            code: &AddressCode,
+            message: &NewMessage,
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            let current = sqlx::query("SELECT retired_at FROM addresses WHERE id = $1")
+                .bind(code.address.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if current.try_get::<Option<i64>, _>("retired_at")?.is_some() {
+                return Err(StoreError::Conflict);
+            }
+            // A new code replaces an open one (and its failed tries).
+            sqlx::query(
+                "INSERT INTO address_codes (address_id, code_hash, requested_by, created_at, expires_at, attempts) \
+                 VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (address_id) DO UPDATE SET code_hash = excluded.code_hash, \
+                 requested_by = excluded.requested_by, created_at = excluded.created_at, \
+                 expires_at = excluded.expires_at, attempts = 0",
+            )
+            .bind(code.address.as_uuid())
+            .bind(code.code_hash.as_str())
+            .bind(code.requested_by.map(|u| u.as_uuid()))
+            .bind(us(code.created_at))
+            .bind(us(code.expires_at))
+            .execute(&mut *tx)
+            .await?;
+            insert_messages(&mut tx, std::slice::from_ref(message), code.created_at).await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn address_code(&self, address: AddressId) -> StoreResult<Option<AddressCode>> {
+            let row = sqlx::query(
+                "SELECT address_id, code_hash, requested_by, created_at, expires_at, attempts FROM address_codes \
+                 WHERE address_id = $1",
+            )
+            .bind(address.as_uuid())
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(|r| {
+                Ok(AddressCode {
+                    address: AddressId::from_uuid(r.try_get("address_id")?),
+                    code_hash: SecretHash::from_stored(r.try_get("code_hash")?),
+                    requested_by: r.try_get::<Option<Uuid>, _>("requested_by")?.map(UserId::from_uuid),
+                    created_at: from_us(r.try_get("created_at")?)?,
+                    expires_at: from_us(r.try_get("expires_at")?)?,
+                    attempts: u32::try_from(r.try_get::<i32, _>("attempts")?).map_err(|_| corrupt("attempts"))?,
+                })
+            })
+            .transpose()
+        }
+
+        async fn record_address_code_failure(&self, address: AddressId, max_attempts: u32) -> StoreResult<u32> {
+            let mut tx = self.begin_write().await?;
+            let row = sqlx::query(
+                "UPDATE address_codes SET attempts = attempts + 1 WHERE address_id = $1 RETURNING attempts",
+            )
+            .bind(address.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            let attempts = u32::try_from(row.try_get::<i32, _>("attempts")?).map_err(|_| corrupt("attempts"))?;
+            // Too many wrong tries void the code; a new one must be requested.
+            if attempts >= max_attempts {
+                sqlx::query("DELETE FROM address_codes WHERE address_id = $1")
+                    .bind(address.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(attempts)
+        }
+
+        async fn verify_address(
+            &self,
+            address: AddressId,
+            code_hash: &SecretHash,
+            by: Option<UserId>,
+            now: Timestamp,
+            expires_at: Timestamp,
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            // The code is consumed in the same statement that checks it is still the open one, so
+            // two tabs typing the same code verify once.
+            let consumed = sqlx::query("DELETE FROM address_codes WHERE address_id = $1 AND code_hash = $2 AND expires_at > $3")
+                .bind(address.as_uuid())
+                .bind(code_hash.as_str())
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if consumed != 1 {
+                return Err(StoreError::Conflict);
+            }
+            let updated = sqlx::query(
+                "UPDATE addresses SET state = 'verified', verified_by = $2, verified_at = $3, expires_at = $4, \
+                 bounces = 0, version = version + 1 WHERE id = $1 AND retired_at IS NULL",
+            )
+            .bind(address.as_uuid())
+            .bind(by.map(|u| u.as_uuid()))
+            .bind(us(now))
+            .bind(us(expires_at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated != 1 {
+                return Err(StoreError::Conflict);
+            }
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn finish_outbox(
+            &self,
+            id: MessageId,
+            outcome: &GateOutcome,
+            now: Timestamp,
+            alerts: &[NewMessage],
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            let sent = outcome.outcome == "send";
+            // A sent message keeps no body (its facts are in the audit log); a held one keeps it
+            // so an administrator can release it after fixing the recipient.
+            let updated = if sent {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, \
+                     payload = '{}', gate_outcome = 'send', gate_reason = NULL, gate_rule = $3, classes = $4 \
+                     WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(id.as_uuid())
+                .bind(us(now))
+                .bind(outcome.rule)
+                .bind(&outcome.classes)
+                .execute(&mut *tx)
+                .await?
+            } else {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'held', held_at = $2, locked_until = NULL, gate_outcome = $3, \
+                     gate_reason = $4, gate_rule = NULL, classes = $5 WHERE id = $1 AND status = 'pending'",
+                )
+                .bind(id.as_uuid())
+                .bind(us(now))
+                .bind(outcome.outcome)
+                .bind(outcome.reason)
+                .bind(&outcome.classes)
+                .execute(&mut *tx)
+                .await?
+            }
+            .rows_affected();
+            if updated != 1 {
+                return Err(StoreError::Conflict);
+            }
+            insert_messages(&mut tx, alerts, now).await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn list_held(&self, organisation: skranke_core::ids::OrganisationId) -> StoreResult<Vec<HeldMessage>> {
+            let rows = sqlx::query(
+                "SELECT id, template, address_id, recipient, gate_outcome, gate_reason, classes, held_at FROM outbox \
+                 WHERE status = 'held' AND organisation_id = $1 ORDER BY held_at DESC, id LIMIT 500",
+            )
+            .bind(organisation.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(HeldMessage {
+                        id: MessageId::from_uuid(r.try_get("id")?),
+                        template: r.try_get("template")?,
+                        address: r.try_get::<Option<Uuid>, _>("address_id")?.map(AddressId::from_uuid),
+                        recipient: r.try_get("recipient")?,
+                        outcome: r.try_get::<Option<String>, _>("gate_outcome")?.unwrap_or_default(),
+                        reason: r.try_get::<Option<String>, _>("gate_reason")?.unwrap_or_default(),
+                        classes: r.try_get::<Option<String>, _>("classes")?.unwrap_or_default(),
+                        held_at: from_us(r.try_get::<Option<i64>, _>("held_at")?.ok_or_else(|| corrupt("held_at"))?)?,
+                    })
+                })
+                .collect()
+        }
+
+        async fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool> {
+            let mut tx = self.begin_write().await?;
+            // Marking first makes a second router's attempt a no-op (it sees 0 rows and writes nothing).
+            let marked = sqlx::query("UPDATE domain_events SET routed_at = $2 WHERE id = $1 AND routed_at IS NULL")
+                .bind(event)
+                .bind(us(now))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if marked != 1 {
+                return Ok(false);
+            }
+            insert_messages(&mut tx, messages, now).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+    };
+}
+
+pub(crate) use {notify_helpers, notify_store_methods};

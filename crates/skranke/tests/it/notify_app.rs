@@ -1,0 +1,310 @@
+//! The address registry, the policy gate in the outbox worker, and the router, on both databases
+//! with the dev mailbox (issue 6). The same story over real SMTP servers is the Fredericia replay
+//! acceptance test.
+
+use std::sync::Arc;
+
+use skranke::app::notify::{self, Mailbox};
+use skranke::app::queue::Action;
+use skranke::app::{App, AppError, AppSettings, Principal, Via};
+use skranke::clock::ManualClock;
+use skranke::mail::{Worker, WorkerSettings};
+use skranke::store::{AnyStore, Centre, Organisation, PgStore, Queue, Service, SqliteStore, Store as _};
+use skranke_core::access::{Grant, Role, Scope};
+use skranke_core::audit::Label;
+use skranke_core::calendar::ClosedDays;
+use skranke_core::hours::WeeklyHours;
+use skranke_core::ids::{CentreId, OrganisationId, QueueId, UserId};
+use skranke_core::notify::AddressState;
+use skranke_core::service::Sensitivity;
+use uuid::Uuid;
+
+use crate::support::*;
+
+both!(
+    the_fredericia_address_is_refused_when_typed_and_held_when_imported,
+    mailbox_codes_verify_and_wrong_codes_are_counted,
+    other_organisations_mailboxes_are_not_found,
+);
+
+trait IntoAny {
+    fn any(&self) -> AnyStore;
+}
+
+impl IntoAny for SqliteStore {
+    fn any(&self) -> AnyStore {
+        AnyStore::Sqlite(self.clone())
+    }
+}
+
+impl IntoAny for PgStore {
+    fn any(&self) -> AnyStore {
+        AnyStore::Postgres(self.clone())
+    }
+}
+
+struct World {
+    app: App,
+    org: OrganisationId,
+    centre: Centre,
+    /// Where citizens queue first.
+    borger: Queue,
+    /// Where they are transferred to (the queue of the incident).
+    ydelser: Queue,
+    service: Service,
+}
+
+async fn queue<S: TestDb>(store: &S, centre: &Centre, name: &str, prefix: &str) -> Queue {
+    let queue = Queue {
+        id: QueueId::from_uuid(Uuid::new_v4()),
+        centre_id: centre.id,
+        name_da: name.into(),
+        name_en: name.into(),
+        prefix: prefix.into(),
+    };
+    store.create_queue(&queue).await.unwrap();
+    queue
+}
+
+async fn world<S: TestDb + IntoAny>(store: &S, domain: &str) -> World {
+    let org = Organisation {
+        id: OrganisationId::from_uuid(Uuid::new_v4()),
+        name: "Fredericia Kommune".into(),
+        timezone: "Europe/Copenhagen".into(),
+        mail_domains: vec![domain.into()],
+    };
+    store.create_organisation(&org).await.unwrap();
+    let centre = Centre {
+        id: CentreId::from_uuid(Uuid::new_v4()),
+        organisation_id: org.id,
+        name: "Borgerservice".into(),
+        address: "Gothersgade 20".into(),
+        opening_hours: WeeklyHours::weekdays(&[range("09:00-15:00")]).unwrap(),
+        closed_days: ClosedDays::default(),
+    };
+    store.create_centre(&centre).await.unwrap();
+    let borger = queue(store, &centre, "Borgerservice", "B").await;
+    let ydelser = queue(store, &centre, "Ydelser", "Y").await;
+    let service = make_service(&centre, &borger, "Pas", default_rules(1), Sensitivity::Normal);
+    store.create_service(&service).await.unwrap();
+    // Monday 30 November 2026, 10:00: the centre is open.
+    let clock = ManualClock::new(local(2026, 11, 30, 10, 0));
+    let app = App::new(store.any(), Arc::new(clock), AppSettings::default());
+    World { app, org: org.id, centre, borger, ydelser, service }
+}
+
+fn principal(w: &World, role: Role) -> Principal {
+    let scope = match role {
+        Role::OrgAdmin => Scope::Organisation(w.org),
+        _ => Scope::Centre { organisation: w.org, centre: w.centre.id },
+    };
+    Principal {
+        user: UserId::from_uuid(Uuid::new_v4()),
+        name: Label::new(&format!("{role} test")).unwrap(),
+        organisation: Some(w.org),
+        grants: vec![Grant::new(role, scope).unwrap()],
+        via: Via::Session,
+    }
+}
+
+/// Routes events and runs the outbox worker until nothing is left.
+async fn drain(app: &App) {
+    let worker = Worker::new(app.clone(), WorkerSettings::default());
+    for _ in 0..20 {
+        let routed = skranke::mail::route_pending(app).await.unwrap();
+        let sent = worker.tick().await.unwrap();
+        if routed == 0 && sent == 0 {
+            return;
+        }
+    }
+    panic!("the worker did not settle");
+}
+
+/// The six-digit code of the newest dev mail to `address`.
+async fn code_sent_to(app: &App, address: &str) -> String {
+    let mails = app.store.list_dev_mail(100).await.unwrap();
+    let mail = mails.iter().filter(|m| m.recipient == address).max_by_key(|m| m.delivered_at).expect("a code mail");
+    mail.body_text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("six digits").to_owned()
+}
+
+/// Sets a mailbox and proves it with the code that reached it.
+async fn verified_mailbox(w: &World, admin: &Principal, mailbox: Mailbox, address: &str) {
+    let record = notify::set_mailbox(&w.app, admin, mailbox, address).await.unwrap();
+    notify::request_code(&w.app, admin, record.id).await.unwrap();
+    drain(&w.app).await;
+    let code = code_sent_to(&w.app, address).await;
+    let proven = notify::confirm_code(&w.app, admin, record.id, &code).await.unwrap();
+    assert!(matches!(proven.state, AddressState::Verified { .. }));
+}
+
+async fn transfer_one(w: &World, receptionist: &Principal) {
+    let ticket = w.app.take_ticket(receptionist, w.centre.id, w.service.id).await.unwrap();
+    let step = Action::Transfer { to_queue: w.ydelser.id, reason: Some("tandpleje over 10.000 kr".into()) };
+    w.app.visit_step(receptionist, ticket.visit.id, step, None, None).await.unwrap();
+}
+
+async fn the_fredericia_address_is_refused_when_typed_and_held_when_imported<S: TestDb + IntoAny>(store: S) {
+    let w = world(&store, "fredericia.dk").await;
+    let admin = principal(&w, Role::OrgAdmin);
+    let receptionist = principal(&w, Role::Receptionist);
+
+    // Typed at set-up: refused, naming the domain it resembles.
+    let typed = notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fred.dk").await;
+    match typed {
+        Err(AppError::AccountEmailNotOwn { resembles, .. }) => assert_eq!(resembles.as_deref(), Some("fredericia.dk")),
+        other => panic!("expected a refusal naming fredericia.dk, got {other:?}"),
+    }
+    assert!(notify::mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id)).await.unwrap().is_none());
+
+    // The organisation's monitored mailbox, proven, receives the alerts.
+    verified_mailbox(&w, &admin, Mailbox::Organisation(w.org), "it-drift@fredericia.dk").await;
+
+    // A bad import writes the address straight into the registry, even marked verified.
+    store
+        .execute(
+            "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, registrable_domain, \
+             state, verified_at, expires_at, created_at) VALUES ($1, $2, 'shared_mailbox', 'queue', $3, \
+             'ydelser@fred.dk', 'fred.dk', 'verified', $4, $5, $4)",
+            &[
+                Arg::Id(Uuid::new_v4()),
+                Arg::Id(w.org.as_uuid()),
+                Arg::Id(w.ydelser.id.as_uuid()),
+                at(now()),
+                at(later(60 * 24 * 365)),
+            ],
+        )
+        .await;
+    for _ in 0..14 {
+        transfer_one(&w, &receptionist).await;
+    }
+    drain(&w.app).await;
+
+    let mails = w.app.store.list_dev_mail(1000).await.unwrap();
+    assert!(mails.iter().all(|m| !m.recipient.ends_with("@fred.dk")), "nothing reaches fred.dk");
+    let held = notify::held_messages(&w.app, &admin, w.org).await.unwrap();
+    let transfers: Vec<_> = held.iter().filter(|h| h.template == "visit_transferred").collect();
+    assert_eq!(transfers.len(), 14);
+    assert!(
+        transfers.iter().all(|h| h.reason == "not_own_domain" && h.outcome == "hold" && h.classes == "operational")
+    );
+    // The administrators heard at once, without content.
+    let alerts: Vec<_> = mails
+        .iter()
+        .filter(|m| m.recipient == "it-drift@fredericia.dk" && m.subject.contains("tilbageholdt"))
+        .collect();
+    assert_eq!(
+        alerts.len(),
+        14,
+        "{:?} {:?}",
+        mails.iter().map(|m| (&m.recipient, &m.subject)).collect::<Vec<_>>(),
+        held.iter().map(|h| (&h.template, &h.reason)).collect::<Vec<_>>()
+    );
+    assert!(alerts.iter().all(|m| !m.body_text.contains("Ydelser") && !m.body_text.contains("tandpleje")));
+    // The audit log shows each held message with its recipient's domain.
+    let entries = w.app.store.audit_page(0, 10_000).await.unwrap();
+    let held_entries: Vec<_> = entries
+        .iter()
+        .filter(|e| e.record.action.as_str() == "mail.held")
+        .map(|e| serde_json::to_value(&e.record.detail).unwrap())
+        .collect();
+    assert_eq!(held_entries.len(), 14);
+    assert!(held_entries.iter().all(|d| d["registrable_domain"] == "fred.dk" && d["reason"] == "not_own_domain"));
+    assert!(held_entries.iter().all(|d| d["subjects"][0].as_str().unwrap().starts_with("visit:")));
+
+    // Fixed properly: a verified own-domain mailbox gets the next transfer, content-free.
+    verified_mailbox(&w, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await;
+    transfer_one(&w, &receptionist).await;
+    drain(&w.app).await;
+    let mails = w.app.store.list_dev_mail(1000).await.unwrap();
+    let told: Vec<_> =
+        mails.iter().filter(|m| m.recipient == "ydelser@fredericia.dk" && m.subject.contains("flyttet")).collect();
+    assert_eq!(told.len(), 1);
+    assert!(told[0].body_text.contains("Ydelser") && !told[0].body_text.contains("tandpleje"));
+    let sent = w.app.store.audit_page(0, 10_000).await.unwrap();
+    let sent = sent.iter().rev().find(|e| e.record.action.as_str() == "mail.sent").unwrap();
+    let detail = serde_json::to_value(&sent.record.detail).unwrap();
+    assert_eq!(detail["template"], "visit_transferred");
+    assert_eq!(detail["rule"], "verified_internal");
+    assert_eq!(detail["registrable_domain"], "fredericia.dk");
+    assert_eq!(detail["classes"], "operational");
+}
+
+async fn mailbox_codes_verify_and_wrong_codes_are_counted<S: TestDb + IntoAny>(store: S) {
+    let w = world(&store, "fredericia.dk").await;
+    let admin = principal(&w, Role::CentreAdmin);
+    let caseworker = principal(&w, Role::Caseworker);
+    let mailbox = Mailbox::Queue(w.borger.id);
+    let record = notify::set_mailbox(&w.app, &admin, mailbox, "  Borgerservice@Fredericia.DK ").await.unwrap();
+    assert_eq!(record.address, "borgerservice@fredericia.dk");
+    assert_eq!(record.state, AddressState::Unverified);
+    // A caseworker may not set or prove mailboxes.
+    assert!(matches!(notify::request_code(&w.app, &caseworker, record.id).await, Err(AppError::Forbidden)));
+    notify::request_code(&w.app, &admin, record.id).await.unwrap();
+    drain(&w.app).await;
+    let code = code_sent_to(&w.app, "borgerservice@fredericia.dk").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert!(matches!(
+        notify::confirm_code(&w.app, &admin, record.id, wrong).await,
+        Err(AppError::WrongCode { attempts_left: 4 })
+    ));
+    assert!(matches!(notify::confirm_code(&w.app, &admin, record.id, "abc").await, Err(AppError::WrongCode { .. })));
+    let proven = notify::confirm_code(&w.app, &admin, record.id, &code).await.unwrap();
+    match proven.state {
+        AddressState::Verified { expires_at, .. } => {
+            assert_eq!(expires_at, local(2026, 11, 30, 10, 0) + jiff::SignedDuration::from_hours(365 * 24));
+        }
+        other => panic!("not verified: {other:?}"),
+    }
+    // The code is used up.
+    assert!(matches!(
+        notify::confirm_code(&w.app, &admin, record.id, &code).await,
+        Err(AppError::Field { code: "code_expired", .. })
+    ));
+    // Five wrong codes void a new one.
+    notify::request_code(&w.app, &admin, record.id).await.unwrap();
+    for _ in 0..4 {
+        assert!(matches!(
+            notify::confirm_code(&w.app, &admin, record.id, wrong).await,
+            Err(AppError::WrongCode { .. })
+        ));
+    }
+    assert!(matches!(
+        notify::confirm_code(&w.app, &admin, record.id, wrong).await,
+        Err(AppError::CodeAttemptsExhausted)
+    ));
+    // A new address is a new, unverified record; the old one is retired, not edited.
+    let moved = notify::set_mailbox(&w.app, &admin, mailbox, "kontakt@fredericia.dk").await.unwrap();
+    assert_ne!(moved.id, record.id);
+    assert_eq!(moved.state, AddressState::Unverified);
+    assert!(w.app.store.get_address(record.id).await.unwrap().unwrap().retired_at.is_some());
+    let changes: Vec<_> = w
+        .app
+        .store
+        .audit_page(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.record.action.as_str().starts_with("address."))
+        .map(|e| e.record.action.as_str().to_owned())
+        .collect();
+    assert_eq!(changes.first().map(String::as_str), Some("address.set"));
+    assert!(changes.iter().any(|a| a == "address.verified"));
+    assert_eq!(changes.last().map(String::as_str), Some("address.set"));
+}
+
+async fn other_organisations_mailboxes_are_not_found<S: TestDb + IntoAny>(store: S) {
+    let w = world(&store, "fredericia.dk").await;
+    let other = world(&store, "vejle.dk").await;
+    let admin = principal(&w, Role::OrgAdmin);
+    let stranger = principal(&other, Role::OrgAdmin);
+    let record =
+        notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await.unwrap();
+    for result in [
+        notify::set_mailbox(&w.app, &stranger, Mailbox::Queue(w.ydelser.id), "x@vejle.dk").await.map(drop),
+        notify::request_code(&w.app, &stranger, record.id).await,
+        notify::confirm_code(&w.app, &stranger, record.id, "123456").await.map(drop),
+        notify::held_messages(&w.app, &stranger, w.org).await.map(drop),
+    ] {
+        assert!(matches!(result, Err(AppError::NotFound(_))), "{result:?}");
+    }
+}
