@@ -33,6 +33,19 @@ step "Format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "SMTP test servers (aiosmtpd, pinned in tests/smtp/requirements.txt)"
+# The mail tests start and stop real SMTP servers themselves (tests/smtp/server.py): one with
+# STARTTLS and a test CA made by openssl, one without TLS, one that answers 4xx then 5xx.
+smtp_venv=tests/smtp/.venv
+[[ -x "$smtp_venv/bin/python" ]] || python3 -m venv "$smtp_venv"
+"$smtp_venv/bin/python" -c 'import aiosmtpd' 2>/dev/null ||
+  "$smtp_venv/bin/pip" install -q --disable-pip-version-check -r tests/smtp/requirements.txt
+command -v openssl >/dev/null 2>&1 || {
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+}
+export SKRANKE_TEST_PYTHON="${SKRANKE_TEST_PYTHON:-$PWD/$smtp_venv/bin/python}"
+
 step "Unit, property and integration tests (SQLite and PostgreSQL)"
 cargo nextest run --workspace --locked --no-fail-fast
 # nextest does not run documentation examples; they are tests too.

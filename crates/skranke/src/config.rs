@@ -18,8 +18,10 @@ pub struct Config {
     pub hold_minutes: i64,
     /// Wrong codes allowed before a hold is released.
     pub max_code_attempts: u8,
-    /// `dev-mailbox` (SMTP arrives with the notification issue).
+    /// `dev-mailbox` (kept in the database, shown at `/dev/mail`) or `smtp` (the `[smtp]` relay).
     pub mail_transport: String,
+    /// The SMTP relay (`[smtp]`), used when `mail_transport = "smtp"`.
+    pub smtp: crate::mail::smtp::SmtpConfig,
     /// Log filter, e.g. `info` or `skranke=debug`.
     pub log: String,
     /// Milliseconds an availability answer may be reused; 0 turns the cache off.
@@ -37,6 +39,7 @@ impl Default for Config {
             hold_minutes: 10,
             max_code_attempts: 5,
             mail_transport: "dev-mailbox".into(),
+            smtp: crate::mail::smtp::SmtpConfig::default(),
             log: "info".into(),
             availability_cache_ms: 1000,
             auth: crate::app::accounts::AuthSettings::default(),
@@ -109,6 +112,26 @@ impl Config {
                 _ => return Err(ConfigError::Env { name: "SKRANKE_SECURE_COOKIES".into(), value: v }),
             };
         }
+        if let Some(v) = get("SKRANKE_SMTP_HOST") {
+            self.smtp.host = v;
+        }
+        if let Some(v) = get("SKRANKE_SMTP_PORT") {
+            self.smtp.port = v.parse().map_err(|_| ConfigError::Env { name: "SKRANKE_SMTP_PORT".into(), value: v })?;
+        }
+        if let Some(v) = get("SKRANKE_SMTP_SECURITY") {
+            self.smtp.security = match v.as_str() {
+                "starttls" => crate::mail::smtp::Security::Starttls,
+                "tls" => crate::mail::smtp::Security::Tls,
+                "none" => crate::mail::smtp::Security::None,
+                _ => return Err(ConfigError::Env { name: "SKRANKE_SMTP_SECURITY".into(), value: v }),
+            };
+        }
+        if let Some(v) = get("SKRANKE_SMTP_EXTRA_CA") {
+            self.smtp.extra_ca = Some(v.into());
+        }
+        if let Some(v) = get("SKRANKE_SMTP_FROM") {
+            self.smtp.from = v;
+        }
         if let Some(v) = get("SKRANKE_LOG") {
             self.log = v;
         }
@@ -126,10 +149,21 @@ impl Config {
             return Err(ConfigError::Invalid("availability_cache_ms must be 0–60000".into()));
         }
         self.auth.validate().map_err(ConfigError::Invalid)?;
-        if self.mail_transport != "dev-mailbox" {
-            return Err(ConfigError::Invalid("mail_transport must be dev-mailbox (SMTP is not built yet)".into()));
+        match self.mail_transport.as_str() {
+            "dev-mailbox" => Ok(()),
+            "smtp" => self.transport().map(drop),
+            _ => Err(ConfigError::Invalid("mail_transport must be dev-mailbox or smtp".into())),
         }
-        Ok(())
+    }
+
+    /// The outbox worker's transport as configured.
+    pub fn transport(&self) -> Result<crate::mail::Transport, ConfigError> {
+        match self.mail_transport.as_str() {
+            "smtp" => crate::mail::smtp::SmtpSender::new(&self.smtp)
+                .map(crate::mail::Transport::Smtp)
+                .map_err(|e| ConfigError::Invalid(e.to_string())),
+            _ => Ok(crate::mail::Transport::DevMailbox),
+        }
     }
 }
 

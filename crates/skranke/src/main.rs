@@ -269,9 +269,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
             let listen = args.listen.unwrap_or(config.listen.clone());
-            let running =
-                skranke::server::start(&listen, store, clock, settings(&config), false, WorkerSettings::default())
-                    .await?;
+            let worker = WorkerSettings { transport: config.transport()?, ..WorkerSettings::default() };
+            let running = skranke::server::start(&listen, store, clock, settings(&config), false, worker).await?;
             println!("Listening on {}", running.url());
             running.wait().await?;
         }

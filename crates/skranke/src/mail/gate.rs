@@ -45,13 +45,15 @@ pub(crate) struct Judged {
     pub(crate) rule: Option<&'static str>,
     pub(crate) classes: DataClasses,
     pub(crate) subjects: Vec<String>,
-    /// How the message left: `local` for the dev mailbox; TLS version and cipher with SMTP.
+    /// How the message left: `local` for the dev mailbox, the TLS mode with SMTP.
     pub(crate) transport: String,
+    /// The relay refused the message for good: counts a bounce on the address (RS-41).
+    pub(crate) bounced: bool,
 }
 
 impl Judged {
     pub(crate) fn held(outcome: Outcome, reason: &'static str, classes: DataClasses) -> Self {
-        Self { outcome, reason, rule: None, classes, subjects: Vec::new(), transport: String::new() }
+        Self { outcome, reason, rule: None, classes, subjects: Vec::new(), transport: String::new(), bounced: false }
     }
 
     fn from_decision(decision: Decision, classes: DataClasses) -> Self {
@@ -63,6 +65,7 @@ impl Judged {
                 classes,
                 subjects: Vec::new(),
                 transport: String::new(),
+                bounced: false,
             },
             Decision::Hold(reason) => Self::held(Outcome::Hold, reason.code(), classes),
             Decision::Block(reason) => Self::held(Outcome::Block, reason.code(), classes),
@@ -71,6 +74,11 @@ impl Judged {
 
     pub(crate) fn with_subjects(mut self, subjects: Vec<String>) -> Self {
         self.subjects = subjects;
+        self
+    }
+
+    pub(crate) fn bounced(mut self) -> Self {
+        self.bounced = true;
         self
     }
 
@@ -138,6 +146,7 @@ pub(crate) async fn finish(
         reason: (!judged.reason.is_empty()).then_some(judged.reason),
         rule: judged.rule,
         classes: judged.classes.to_names(),
+        bounced_address: judged.bounced.then(|| record.map(|r| r.id)).flatten(),
     };
     match app.store.finish_outbox(msg.id, &outcome, now, &alerts, &audit).await {
         // Another worker finished it first (its lease ran out while this one worked).

@@ -7,6 +7,7 @@
 mod gate;
 mod render;
 mod route;
+pub mod smtp;
 mod worker;
 
 pub use render::{Rendered, format_local, render};

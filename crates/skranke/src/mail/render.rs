@@ -121,4 +121,16 @@ mod tests {
         assert!(en.text.contains("Thursday 3 December 2026 at 10:30"), "{}", en.text);
         assert!(en.text.contains("Passport"));
     }
+
+    #[test]
+    fn every_hold_reason_has_words_in_both_languages() {
+        let worker_reasons = ["tls_unavailable", "smtp_rejected", "delivery_failed", "render_failed"];
+        let codes = skranke_core::notify::Reason::ALL.iter().map(|r| r.code()).chain(worker_reasons);
+        for code in codes {
+            for lang in [Lang::Da, Lang::En] {
+                let key = format!("gate.reason.{code}");
+                assert_ne!(t(lang, &key), key, "{key} missing in {lang:?}");
+            }
+        }
+    }
 }

@@ -10,15 +10,18 @@ use tokio::sync::watch;
 use skranke_core::notify::{DataClasses, Transport as GateTransport};
 
 use super::gate::{self, Judged, Outcome};
+use super::smtp::SendError;
 use super::{MailPayload, render};
 use crate::app::App;
 use crate::store::{DevMail, OutboxMessage, Store, StoreError};
 
-/// Where delivered mail goes. SMTP arrives with the notification issue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where delivered mail goes.
+#[derive(Clone, Debug)]
 pub enum Transport {
     /// Stored in the database and shown at `/dev/mail`; nothing leaves the machine.
     DevMailbox,
+    /// A relay over SMTP (see [`super::smtp`]).
+    Smtp(super::smtp::SmtpSender),
 }
 
 #[derive(Clone, Debug)]
@@ -105,9 +108,10 @@ impl Worker {
             return gate::finish(&self.app, msg, None, &judged, now).await;
         };
         let classes = payload.classes();
-        let transport = match self.settings.transport {
+        let transport = match &self.settings.transport {
             // The dev mailbox never leaves the database: as private as a TLS relay.
             Transport::DevMailbox => GateTransport::Tls,
+            Transport::Smtp(relay) => relay.gate_transport(),
         };
         let (record, judged) = gate::judge(&self.app, msg, &payload, &rendered, classes, transport, now).await?;
         let judged = judged.with_subjects(payload.subjects());
@@ -115,36 +119,64 @@ impl Worker {
             tracing::warn!(message_id = %msg.id, template = %msg.template, reason = judged.reason, "message not sent");
             return gate::finish(&self.app, msg, record.as_ref(), &judged, now).await;
         }
-        let outcome = match self.settings.transport {
-            Transport::DevMailbox => {
-                self.app
-                    .store
-                    .deliver_dev_mail(&DevMail {
-                        outbox_id: msg.id,
-                        recipient: msg.recipient.clone(),
-                        subject: rendered.subject,
-                        body_text: rendered.text,
-                        delivered_at: now,
-                    })
-                    .await
+        let outcome = match &self.settings.transport {
+            Transport::DevMailbox => self
+                .app
+                .store
+                .deliver_dev_mail(&DevMail {
+                    outbox_id: msg.id,
+                    recipient: msg.recipient.clone(),
+                    subject: rendered.subject,
+                    body_text: rendered.text,
+                    delivered_at: now,
+                })
+                .await
+                .map(|()| "local".to_owned())
+                .map_err(|e| SendError::Transient(e.to_string())),
+            Transport::Smtp(relay) => {
+                // The record's address, as proven; the row's copy is only what was written then.
+                let to = record.as_ref().map_or(msg.recipient.as_str(), |r| r.address.as_str());
+                relay.send(msg.id, to, &rendered).await
             }
         };
         match outcome {
-            Ok(()) => {
+            Ok(how) => {
                 tracing::info!(message_id = %msg.id, template = %msg.template, "message delivered");
-                let judged = judged.with_transport("local");
+                let judged = judged.with_transport(how);
                 gate::finish(&self.app, msg, record.as_ref(), &judged, now).await
             }
-            Err(e) => {
+            // RS-20: no TLS, no message; held with an alert, never sent in plaintext.
+            Err(SendError::Tls(e)) => {
+                tracing::warn!(message_id = %msg.id, error = %e, "no TLS to the relay; message held");
+                let judged = Judged::held(Outcome::Hold, "tls_unavailable", classes).with_subjects(payload.subjects());
+                gate::finish(&self.app, msg, record.as_ref(), &judged, now).await
+            }
+            // RS-41: a refusal for good holds the message and counts a bounce on the address.
+            Err(SendError::Permanent(e)) => {
+                tracing::warn!(message_id = %msg.id, error = %e, "relay refused the message; held");
+                let judged =
+                    Judged::held(Outcome::Hold, "smtp_rejected", classes).with_subjects(payload.subjects()).bounced();
+                gate::finish(&self.app, msg, record.as_ref(), &judged, now).await
+            }
+            Err(SendError::Transient(e)) => {
                 let give_up = msg.attempts >= self.settings.max_attempts;
-                // Exponential backoff: 2^attempts seconds, at most an hour.
-                let delay = SignedDuration::from_secs(1i64 << msg.attempts.min(12)).min(SignedDuration::from_hours(1));
                 tracing::warn!(message_id = %msg.id, error = %e, give_up, "delivery failed");
-                self.app
-                    .store
-                    .mark_outbox_retry(msg.id, "delivery_failed", now.checked_add(delay).unwrap_or(now), give_up)
-                    .await
+                if give_up {
+                    let judged =
+                        Judged::held(Outcome::Hold, "delivery_failed", classes).with_subjects(payload.subjects());
+                    return gate::finish(&self.app, msg, record.as_ref(), &judged, now).await;
+                }
+                let next = now.checked_add(backoff(msg.attempts)).unwrap_or(now);
+                self.app.store.mark_outbox_retry(msg.id, "delivery_failed", next, false).await
             }
         }
     }
+}
+
+/// Exponential backoff with full jitter: a random wait up to 2^attempts seconds (at most an
+/// hour), so many messages failing together do not retry together.
+fn backoff(attempts: u32) -> SignedDuration {
+    let cap_ms = (1u64 << attempts.min(12)).saturating_mul(1000).min(3_600_000);
+    let jitter = u64::from_le_bytes(crate::app::random_bytes()) % cap_ms.max(1);
+    SignedDuration::from_millis(i64::try_from(jitter.max(500)).unwrap_or(500))
 }

@@ -130,7 +130,13 @@ pub struct GateOutcome {
     pub reason: Option<&'static str>,
     pub rule: Option<&'static str>,
     pub classes: String,
+    /// The relay refused the message for good: count a bounce on this address, and suspend it
+    /// at [`BOUNCES_TO_SUSPEND`] (RS-41).
+    pub bounced_address: Option<AddressId>,
 }
+
+/// Permanent refusals in a row after which an address is suspended until verified again.
+pub const BOUNCES_TO_SUSPEND: i32 = 3;
 
 /// A held or blocked message as administrators see it: never its content.
 #[derive(Clone, Debug, PartialEq, Eq)]

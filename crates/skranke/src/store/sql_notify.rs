@@ -291,6 +291,18 @@ macro_rules! notify_store_methods {
             if updated != 1 {
                 return Err(StoreError::Conflict);
             }
+            if let Some(address) = outcome.bounced_address {
+                sqlx::query(
+                    "UPDATE addresses SET bounces = bounces + 1, version = version + 1, \
+                     state = CASE WHEN bounces + 1 >= $2 THEN 'suspended' ELSE state END, \
+                     verified_at = CASE WHEN bounces + 1 >= $2 THEN NULL ELSE verified_at END, \
+                     expires_at = CASE WHEN bounces + 1 >= $2 THEN NULL ELSE expires_at END WHERE id = $1",
+                )
+                .bind(address.as_uuid())
+                .bind(crate::store::BOUNCES_TO_SUSPEND)
+                .execute(&mut *tx)
+                .await?;
+            }
             insert_messages(&mut tx, alerts, now).await?;
             append_audit_tx(&mut tx, audit).await?;
             tx.commit().await?;

@@ -13,6 +13,7 @@ mod api;
 mod audit;
 mod concurrency;
 mod crash;
+mod mail_smtp;
 mod notify_app;
 mod queue;
 pub mod staff;

@@ -27,7 +27,7 @@ both!(
     other_organisations_mailboxes_are_not_found,
 );
 
-trait IntoAny {
+pub trait IntoAny {
     fn any(&self) -> AnyStore;
 }
 
@@ -43,15 +43,16 @@ impl IntoAny for PgStore {
     }
 }
 
-struct World {
-    app: App,
-    org: OrganisationId,
-    centre: Centre,
+pub struct World {
+    pub app: App,
+    pub clock: ManualClock,
+    pub org: OrganisationId,
+    pub centre: Centre,
     /// Where citizens queue first.
-    borger: Queue,
+    pub borger: Queue,
     /// Where they are transferred to (the queue of the incident).
-    ydelser: Queue,
-    service: Service,
+    pub ydelser: Queue,
+    pub service: Service,
 }
 
 async fn queue<S: TestDb>(store: &S, centre: &Centre, name: &str, prefix: &str) -> Queue {
@@ -66,10 +67,14 @@ async fn queue<S: TestDb>(store: &S, centre: &Centre, name: &str, prefix: &str) 
     queue
 }
 
-async fn world<S: TestDb + IntoAny>(store: &S, domain: &str) -> World {
+pub async fn world<S: TestDb + IntoAny>(store: &S, domain: &str) -> World {
+    world_named(store, domain, "Fredericia Kommune").await
+}
+
+pub async fn world_named<S: TestDb + IntoAny>(store: &S, domain: &str, name: &str) -> World {
     let org = Organisation {
         id: OrganisationId::from_uuid(Uuid::new_v4()),
-        name: "Fredericia Kommune".into(),
+        name: name.into(),
         timezone: "Europe/Copenhagen".into(),
         mail_domains: vec![domain.into()],
     };
@@ -89,11 +94,11 @@ async fn world<S: TestDb + IntoAny>(store: &S, domain: &str) -> World {
     store.create_service(&service).await.unwrap();
     // Monday 30 November 2026, 10:00: the centre is open.
     let clock = ManualClock::new(local(2026, 11, 30, 10, 0));
-    let app = App::new(store.any(), Arc::new(clock), AppSettings::default());
-    World { app, org: org.id, centre, borger, ydelser, service }
+    let app = App::new(store.any(), Arc::new(clock.clone()), AppSettings::default());
+    World { app, clock, org: org.id, centre, borger, ydelser, service }
 }
 
-fn principal(w: &World, role: Role) -> Principal {
+pub fn principal(w: &World, role: Role) -> Principal {
     let scope = match role {
         Role::OrgAdmin => Scope::Organisation(w.org),
         _ => Scope::Centre { organisation: w.org, centre: w.centre.id },
@@ -107,9 +112,14 @@ fn principal(w: &World, role: Role) -> Principal {
     }
 }
 
-/// Routes events and runs the outbox worker until nothing is left.
+/// Routes events and runs the outbox worker (dev mailbox) until nothing is left.
 async fn drain(app: &App) {
-    let worker = Worker::new(app.clone(), WorkerSettings::default());
+    drain_with(app, WorkerSettings::default()).await;
+}
+
+/// Routes events and runs the outbox worker with `settings` until nothing is due.
+pub async fn drain_with(app: &App, settings: WorkerSettings) {
+    let worker = Worker::new(app.clone(), settings);
     for _ in 0..20 {
         let routed = skranke::mail::route_pending(app).await.unwrap();
         let sent = worker.tick().await.unwrap();
@@ -137,7 +147,7 @@ async fn verified_mailbox(w: &World, admin: &Principal, mailbox: Mailbox, addres
     assert!(matches!(proven.state, AddressState::Verified { .. }));
 }
 
-async fn transfer_one(w: &World, receptionist: &Principal) {
+pub async fn transfer_one(w: &World, receptionist: &Principal) {
     let ticket = w.app.take_ticket(receptionist, w.centre.id, w.service.id).await.unwrap();
     let step = Action::Transfer { to_queue: w.ydelser.id, reason: Some("tandpleje over 10.000 kr".into()) };
     w.app.visit_step(receptionist, ticket.visit.id, step, None, None).await.unwrap();

@@ -1,0 +1,353 @@
+//! Delivery over real SMTP servers (issue 6): aiosmtpd with STARTTLS and a test CA, one without
+//! TLS, one that answers 4xx then 5xx (`tests/smtp/server.py`). The tests start and stop them.
+//! Includes the Fredericia replay acceptance test on both databases.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use skranke::app::AppError;
+use skranke::app::notify::{self, Mailbox};
+use skranke::mail::smtp::{Security, SmtpConfig, SmtpSender};
+use skranke::mail::{Transport, WorkerSettings};
+use skranke::store::Store as _;
+use skranke_core::access::Role;
+use skranke_core::notify::AddressState;
+use uuid::Uuid;
+
+use crate::notify_app::{IntoAny, World, drain_with, principal, transfer_one, world, world_named};
+use crate::support::*;
+
+both!(
+    the_fredericia_replay,
+    a_relay_without_tls_gets_no_personal_data,
+    a_cpr_number_in_a_message_blocks_it,
+    transient_failures_retry_and_permanent_ones_hold_and_count_bounces,
+);
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A test CA and a `localhost` certificate it signed, made once per test run with openssl.
+struct Certs {
+    dir: PathBuf,
+}
+
+fn certs() -> &'static Certs {
+    static CERTS: OnceLock<Certs> = OnceLock::new();
+    CERTS.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("skranke-smtp-certs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(&dir).output().expect("openssl must be installed");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Skranke test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ]);
+        std::fs::write(
+            dir.join("ext.cnf"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        Certs { dir }
+    })
+}
+
+/// A running `tests/smtp/server.py`; stopped when dropped.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    out: PathBuf,
+}
+
+impl SmtpServer {
+    fn start(mode: &str) -> Self {
+        let python = std::env::var("SKRANKE_TEST_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| workspace().join("tests/smtp/.venv/bin/python"));
+        assert!(python.exists(), "no Python with aiosmtpd at {python:?}: run scripts/test.sh (it installs it)");
+        let out = std::env::temp_dir().join(format!("skranke-smtp-{}.jsonl", Uuid::new_v4()));
+        let mut cmd = Command::new(python);
+        cmd.arg(workspace().join("tests/smtp/server.py")).args(["--mode", mode, "--out"]).arg(&out);
+        if mode == "starttls" {
+            let c = certs();
+            cmd.arg("--cert").arg(c.dir.join("server.pem")).arg("--key").arg(c.dir.join("server.key"));
+        }
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("start the SMTP server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port =
+            line.trim().strip_prefix("READY ").unwrap_or_else(|| panic!("SMTP server said {line:?}")).parse().unwrap();
+        SmtpServer { child, port, out }
+    }
+
+    /// The messages it accepted, in order.
+    fn received(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.out)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn settings(&self, security: Security) -> WorkerSettings {
+        let config = SmtpConfig {
+            host: "localhost".into(),
+            port: self.port,
+            security,
+            extra_ca: Some(certs().dir.join("ca.pem")),
+            from: "skranke@fredericia.dk".into(),
+            hello_name: "skranke.test".into(),
+            timeout_secs: 10,
+        };
+        WorkerSettings { transport: Transport::Smtp(SmtpSender::new(&config).unwrap()), ..WorkerSettings::default() }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.out);
+    }
+}
+
+/// The six-digit code in the newest message to `address`.
+fn code_in(server: &SmtpServer, address: &str) -> String {
+    let mails = server.received();
+    let mail = mails.iter().rev().find(|m| m["rcpt"][0] == address).expect("a code mail");
+    mail["body"].as_str().unwrap().split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap().to_owned()
+}
+
+async fn verified_over(w: &World, server: &SmtpServer, settings: &WorkerSettings, mailbox: Mailbox, address: &str) {
+    let admin = principal(w, Role::OrgAdmin);
+    let record = notify::set_mailbox(&w.app, &admin, mailbox, address).await.unwrap();
+    notify::request_code(&w.app, &admin, record.id).await.unwrap();
+    drain_with(&w.app, settings.clone()).await;
+    let code = code_in(server, address);
+    notify::confirm_code(&w.app, &admin, record.id, &code).await.unwrap();
+}
+
+/// Issue 6, point 10: the address typed at set-up is refused; written in by a bad import, it
+/// receives nothing over SMTP while 14 transfers are held with their reason, the administrators
+/// are alerted in the same run, and the audit log shows each.
+async fn the_fredericia_replay<S: TestDb + IntoAny>(store: S) {
+    let server = SmtpServer::start("starttls");
+    let settings = server.settings(Security::Starttls);
+    let w = world(&store, "fredericia.dk").await;
+    let admin = principal(&w, Role::OrgAdmin);
+    let receptionist = principal(&w, Role::Receptionist);
+
+    match notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fred.dk").await {
+        Err(AppError::AccountEmailNotOwn { resembles, .. }) => assert_eq!(resembles.as_deref(), Some("fredericia.dk")),
+        other => panic!("expected a refusal naming fredericia.dk, got {other:?}"),
+    }
+    verified_over(&w, &server, &settings, Mailbox::Organisation(w.org), "it-drift@fredericia.dk").await;
+
+    store
+        .execute(
+            "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, registrable_domain, \
+             state, verified_at, expires_at, created_at) VALUES ($1, $2, 'shared_mailbox', 'queue', $3, \
+             'ydelser@fred.dk', 'fred.dk', 'verified', $4, $5, $4)",
+            &[
+                Arg::Id(Uuid::new_v4()),
+                Arg::Id(w.org.as_uuid()),
+                Arg::Id(w.ydelser.id.as_uuid()),
+                at(now()),
+                at(later(60 * 24 * 365)),
+            ],
+        )
+        .await;
+    let before = server.received().len();
+    for _ in 0..14 {
+        transfer_one(&w, &receptionist).await;
+    }
+    drain_with(&w.app, settings.clone()).await;
+
+    let received = server.received();
+    assert!(received.iter().all(|m| !m["rcpt"].to_string().contains("@fred.dk")), "the relay got mail for fred.dk");
+    let held = notify::held_messages(&w.app, &admin, w.org).await.unwrap();
+    assert_eq!(held.iter().filter(|h| h.template == "visit_transferred" && h.reason == "not_own_domain").count(), 14);
+    // The alerts went out in the same run, over TLS, without content.
+    let alerts: Vec<&Value> = received[before..].iter().filter(|m| m["rcpt"][0] == "it-drift@fredericia.dk").collect();
+    assert_eq!(alerts.len(), 14);
+    for alert in &alerts {
+        let body = alert["body"].as_str().unwrap();
+        assert!(!body.contains("Ydelser") && !body.contains("tandpleje"), "{body}");
+        assert!(["TLSv1.2", "TLSv1.3"].contains(&alert["tls"]["version"].as_str().unwrap()), "{alert}");
+        assert!(alert["message_id"].as_str().unwrap().ends_with("@skranke.test>"));
+    }
+    let entries = w.app.store.audit_page(0, 10_000).await.unwrap();
+    let held_audit = entries
+        .iter()
+        .filter(|e| e.record.action.as_str() == "mail.held")
+        .map(|e| serde_json::to_value(&e.record.detail).unwrap())
+        .filter(|d| d["registrable_domain"] == "fred.dk" && d["reason"] == "not_own_domain")
+        .count();
+    assert_eq!(held_audit, 14);
+    let sent_alerts = entries
+        .iter()
+        .filter(|e| e.record.action.as_str() == "mail.sent")
+        .map(|e| serde_json::to_value(&e.record.detail).unwrap())
+        .filter(|d| d["template"] == "message_held" && d["transport"].as_str().unwrap().starts_with("smtp starttls"))
+        .count();
+    assert_eq!(sent_alerts, 14);
+}
+
+/// RS-20: with TLS required, a relay that offers none gets nothing (held with an alert); a relay
+/// configured without TLS gets content-free staff mail, never a citizen's booking facts.
+async fn a_relay_without_tls_gets_no_personal_data<S: TestDb + IntoAny>(store: S) {
+    let plain = SmtpServer::start("plain");
+    let w = world(&store, "fredericia.dk").await;
+    let admin = principal(&w, Role::OrgAdmin);
+    // TLS required, none offered: the code is held, never sent in plaintext.
+    let record =
+        notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await.unwrap();
+    notify::request_code(&w.app, &admin, record.id).await.unwrap();
+    drain_with(&w.app, plain.settings(Security::Starttls)).await;
+    assert!(plain.received().is_empty());
+    let held = notify::held_messages(&w.app, &admin, w.org).await.unwrap();
+    assert!(held.iter().any(|h| h.template == "address_code" && h.reason == "tls_unavailable"), "{held:?}");
+
+    // Configured without TLS: the code (no personal data) goes; the mailbox is proven.
+    let settings = plain.settings(Security::None);
+    notify::request_code(&w.app, &admin, record.id).await.unwrap();
+    drain_with(&w.app, settings.clone()).await;
+    let code = code_in(&plain, "ydelser@fredericia.dk");
+    notify::confirm_code(&w.app, &admin, record.id, &code).await.unwrap();
+    assert!(plain.received().iter().all(|m| m["tls"].is_null()));
+
+    // A citizen's booking confirmation carries personal data: held, not sent.
+    store
+        .execute(
+            "INSERT INTO outbox (id, template, recipient, language, payload, status, attempts, next_attempt_at, \
+             created_at, organisation_id, address_id, purpose) VALUES ($1, 'booking_confirmed', 'borger@example.dk', \
+             'da', $2, 'pending', 0, $3, $3, $4, $5, 'notification')",
+            &[
+                Arg::Id(Uuid::new_v4()),
+                Arg::Text(
+                    serde_json::json!({"template": "booking_confirmed", "reference": "K7F-3QX", "start": "2026-12-01T09:30:00Z",
+                        "timezone": "Europe/Copenhagen", "centre_name": "Borgerservice", "centre_address": "Gothersgade 20",
+                        "service_name": "Pas"})
+                    .to_string(),
+                ),
+                at(local(2026, 11, 30, 10, 0)),
+                Arg::Id(w.org.as_uuid()),
+                Arg::Id(citizen_address(&store, &w).await),
+            ],
+        )
+        .await;
+    drain_with(&w.app, settings).await;
+    assert!(plain.received().iter().all(|m| m["rcpt"][0] != "borger@example.dk"));
+    let held = notify::held_messages(&w.app, &admin, w.org).await.unwrap();
+    assert!(held.iter().any(|h| h.template == "booking_confirmed" && h.reason == "tls_required"), "{held:?}");
+}
+
+/// A verified citizen address in the registry (as a confirmed booking leaves it).
+async fn citizen_address<S: TestDb>(store: &S, w: &World) -> Uuid {
+    let id = Uuid::new_v4();
+    store
+        .execute(
+            "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, registrable_domain, \
+             state, verified_at, expires_at, created_at) VALUES ($1, $2, 'citizen', 'appointment', $3, \
+             'borger@example.dk', 'example.dk', 'verified', $4, $5, $4)",
+            &[Arg::Id(id), Arg::Id(w.org.as_uuid()), Arg::Id(Uuid::new_v4()), at(now()), at(later(60 * 24 * 365))],
+        )
+        .await;
+    id
+}
+
+/// RS-30: a CPR number anywhere in a message blocks it, whatever the template declared.
+async fn a_cpr_number_in_a_message_blocks_it<S: TestDb + IntoAny>(store: S) {
+    let server = SmtpServer::start("starttls");
+    // Synthetic number in the organisation's name, which the code mail quotes.
+    let w = world_named(&store, "fredericia.dk", "Kommune 010290-4000").await;
+    let admin = principal(&w, Role::OrgAdmin);
+    let record =
+        notify::set_mailbox(&w.app, &admin, Mailbox::Centre(w.centre.id), "borgerservice@fredericia.dk").await.unwrap();
+    notify::request_code(&w.app, &admin, record.id).await.unwrap();
+    drain_with(&w.app, server.settings(Security::Starttls)).await;
+    assert!(server.received().is_empty());
+    let held = notify::held_messages(&w.app, &admin, w.org).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].outcome.as_str(), held[0].reason.as_str()), ("block", "cpr_found"));
+}
+
+/// RS-41 and retries: 451 leaves the message pending for a later try (same Message-ID), 550 holds
+/// it and counts a bounce; three in a row suspend the address.
+async fn transient_failures_retry_and_permanent_ones_hold_and_count_bounces<S: TestDb + IntoAny>(store: S) {
+    let flaky = SmtpServer::start("flaky");
+    let settings = flaky.settings(Security::None);
+    let w = world(&store, "fredericia.dk").await;
+    let admin = principal(&w, Role::OrgAdmin);
+    let record =
+        notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await.unwrap();
+    notify::request_code(&w.app, &admin, record.id).await.unwrap();
+    // First try: 451. The message waits for its next attempt.
+    drain_with(&w.app, settings.clone()).await;
+    assert_eq!(store.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 1", &[]).await, 1);
+    assert!(notify::held_messages(&w.app, &admin, w.org).await.unwrap().is_empty());
+    // An hour later: 550, held and counted.
+    w.clock.advance(jiff::SignedDuration::from_hours(1));
+    drain_with(&w.app, settings.clone()).await;
+    let held = notify::held_messages(&w.app, &admin, w.org).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].reason, "smtp_rejected");
+    assert_eq!(w.app.store.get_address(record.id).await.unwrap().unwrap().bounces, 1);
+    for _ in 0..2 {
+        notify::request_code(&w.app, &admin, record.id).await.unwrap();
+        drain_with(&w.app, settings.clone()).await;
+    }
+    let address = w.app.store.get_address(record.id).await.unwrap().unwrap();
+    assert_eq!(address.bounces, 3);
+    assert_eq!(address.state, AddressState::Suspended);
+}
