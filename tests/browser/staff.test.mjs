@@ -150,6 +150,58 @@ describe('staff', () => {
     });
   });
 
+  test('an administrator sets a queue mailbox: a lookalike is refused, the address is proven by a code', async () => {
+    await run('mailbox', async (contexts) => {
+      const { context, page } = await signIn(ORG_ADMIN);
+      contexts.push(context);
+      await page.getByRole('link', { name: 'Post', exact: true }).click();
+      await page.waitForURL(/\/staff\/mail/);
+      await checkA11y(page, 'mail page');
+      // The incident's mistake: a domain that only resembles the own one.
+      const owner = page.getByLabel('Ejer');
+      const options = await owner.locator('option').allTextContents();
+      const queue = options.find((o) => o.includes('–'));
+      assert.ok(queue, `a queue among the owners: ${options}`);
+      await owner.selectOption({ label: queue });
+      await page.getByLabel('E-mailadresse').fill('koe@eksempelkomune.dk');
+      await page.getByRole('button', { name: 'Gem adressen' }).click();
+      await page.locator('#error-summary').waitFor();
+      assert.match(await page.locator('#error-summary').innerText(), /eksempelkommune\.dk/);
+      assert.equal(await page.getByLabel('E-mailadresse').inputValue(), 'koe@eksempelkomune.dk');
+      await checkA11y(page, 'mail page with error');
+      // The right address: saved unverified, then proven with the code that reached it.
+      await page.getByLabel('E-mailadresse').fill('koe@eksempelkommune.dk');
+      await page.getByRole('button', { name: 'Gem adressen' }).click();
+      await page.getByRole('status').first().waitFor();
+      const row = page.locator('tr', { hasText: 'koe@eksempelkommune.dk' });
+      assert.match(await row.innerText(), /ikke bekræftet/);
+      await row.getByRole('button', { name: /Send kode/ }).click();
+      await page.waitForURL(/done=code_sent/);
+      const mailbox = await context.newPage();
+      let code;
+      const deadline = Date.now() + 15_000;
+      while (!code) {
+        await mailbox.goto(server.baseUrl + '/dev/mail');
+        const bodies = await mailbox
+          .locator('article.mail')
+          .filter({ has: mailbox.locator('.recipient', { hasText: 'koe@eksempelkommune.dk' }) })
+          .locator('pre.mail-body')
+          .allTextContents();
+        code = bodies.map((b) => /Koden er: (\d{6})/.exec(b)?.[1]).find(Boolean);
+        if (!code) {
+          assert.ok(Date.now() < deadline, 'no code mail in /dev/mail after 15 s');
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+      await mailbox.close();
+      await page.getByLabel('Kode til koe@eksempelkommune.dk').fill(code);
+      await page.locator('tr', { hasText: 'koe@eksempelkommune.dk' }).getByRole('button', { name: 'Bekræft' }).click();
+      await page.waitForURL(/done=verified/);
+      assert.match(await page.locator('tr', { hasText: 'koe@eksempelkommune.dk' }).innerText(), /bekræftet/);
+      await checkA11y(page, 'mail page with a proven mailbox');
+    });
+  });
+
   test('the data-protection officer reads the audit log and nothing else', async () => {
     await run('dpo', async (contexts) => {
       const { context, page } = await signIn(DPO);

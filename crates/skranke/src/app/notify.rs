@@ -259,6 +259,39 @@ pub async fn held_messages(
     Ok(app.store.list_held(organisation).await?)
 }
 
+/// Releases a held message (the worker runs the gate on it again, so it goes only if what held it
+/// was fixed) or discards it. Blocked messages (a CPR number, personal data to staff) can only be
+/// discarded. Audited; `NotFound` for another organisation's message or one no longer held.
+pub async fn resolve_held(
+    app: &App,
+    p: &Principal,
+    organisation: OrganisationId,
+    id: MessageId,
+    release: bool,
+) -> Result<(), AppError> {
+    // The message's own organisation decides: another organisation's message is "not found".
+    let owner = app.store.outbox_organisation(id).await?.ok_or(AppError::NotFound("message"))?;
+    if owner != organisation {
+        return Err(AppError::NotFound("message"));
+    }
+    p.authorize(Permission::ManageOrganisation, Target::Organisation(organisation))?;
+    let now = app.clock.now();
+    let name = if release { "mail.released" } else { "mail.discarded" };
+    let rec = AuditRecord {
+        at: now,
+        organisation: Some(organisation),
+        actor: p.actor(),
+        action: action(name),
+        object: object("message", id),
+        detail: Detail::new(json!({})).map_err(|_| AppError::BadRequest("internal"))?,
+    };
+    if app.store.resolve_held(id, organisation, release, p.user, now, &[rec]).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("message"))
+    }
+}
+
 fn audit(
     p: &Principal,
     at: Timestamp,

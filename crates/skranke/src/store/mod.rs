@@ -710,6 +710,19 @@ pub trait Store: Send + Sync {
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn list_held(&self, organisation: OrganisationId) -> impl Future<Output = StoreResult<Vec<HeldMessage>>> + Send;
+    /// The organisation a message belongs to (for the access check).
+    fn outbox_organisation(&self, id: MessageId) -> impl Future<Output = StoreResult<Option<OrganisationId>>> + Send;
+    /// Releases a held message back to the worker (`release`; blocked ones cannot be released) or
+    /// discards it, with its audit entry; `false` when no such held message of the organisation.
+    fn resolve_held(
+        &self,
+        id: MessageId,
+        organisation: OrganisationId,
+        release: bool,
+        by: UserId,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Marks a domain event routed and writes its messages; `false` if it was routed already.
     fn route_event(
         &self,
@@ -887,6 +900,8 @@ forward! {
     fn verify_address(&self, address: AddressId, code_hash: &SecretHash, by: Option<UserId>, now: Timestamp, expires_at: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
     fn finish_outbox(&self, id: MessageId, outcome: &GateOutcome, now: Timestamp, alerts: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;
     fn list_held(&self, organisation: OrganisationId) -> StoreResult<Vec<HeldMessage>>;
+    fn outbox_organisation(&self, id: MessageId) -> StoreResult<Option<OrganisationId>>;
+    fn resolve_held(&self, id: MessageId, organisation: OrganisationId, release: bool, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<bool>;
     fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;
 }
 

@@ -333,6 +333,50 @@ macro_rules! notify_store_methods {
                 .collect()
         }
 
+        async fn outbox_organisation(&self, id: MessageId) -> StoreResult<Option<skranke_core::ids::OrganisationId>> {
+            let row: Option<Option<Uuid>> = sqlx::query_scalar("SELECT organisation_id FROM outbox WHERE id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.flatten().map(skranke_core::ids::OrganisationId::from_uuid))
+        }
+
+        async fn resolve_held(
+            &self,
+            id: MessageId,
+            organisation: skranke_core::ids::OrganisationId,
+            release: bool,
+            by: UserId,
+            now: Timestamp,
+            audit: &[AuditRecord],
+        ) -> StoreResult<bool> {
+            let mut tx = self.begin_write().await?;
+            // A released message goes back to the worker, which runs the gate again; a discarded
+            // one loses its body and is kept as a record.
+            let sql = if release {
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $3, locked_until = NULL, \
+                 resolved_at = $3, resolved_by = $4, gate_outcome = NULL, gate_reason = NULL \
+                 WHERE id = $1 AND organisation_id = $2 AND status = 'held' AND gate_outcome = 'hold'"
+            } else {
+                "UPDATE outbox SET status = 'failed', last_error = 'discarded', payload = '{}', resolved_at = $3, \
+                 resolved_by = $4 WHERE id = $1 AND organisation_id = $2 AND status = 'held'"
+            };
+            let changed = sqlx::query(sql)
+                .bind(id.as_uuid())
+                .bind(organisation.as_uuid())
+                .bind(us(now))
+                .bind(by.as_uuid())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                return Ok(false);
+            }
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+
         async fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool> {
             let mut tx = self.begin_write().await?;
             // Marking first makes a second router's attempt a no-op (it sees 0 rows and writes nothing).

@@ -892,6 +892,20 @@ const ROUTES: &[RouteSpec] = &[
     ("POST", "/staff/admin/staff/{staff}/absences/{absence}/remove", &[], Permission::ManageCentre, At::CentreA),
     ("GET", "/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
     ("GET", "/api/v1/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
+    // Mail and recipients (issue 6).
+    ("GET", "/staff/mail", &[], Permission::ManageOrganisation, At::OwnOrg),
+    ("GET", "/staff/mail/held", &[], Permission::ManageOrganisation, At::OwnOrg),
+    ("POST", "/staff/mail/addresses/{address}/code", &[], Permission::ManageCentre, At::CentreA),
+    ("POST", "/staff/mail/addresses/{address}/confirm", &[("code", "000000")], Permission::ManageCentre, At::CentreA),
+    ("POST", "/staff/mail/held/{held}/release", &[], Permission::ManageOrganisation, At::OrgA),
+    ("POST", "/staff/mail/held/{held2}/discard", &[], Permission::ManageOrganisation, At::OrgA),
+    (
+        "POST",
+        "/staff/mail/mailboxes",
+        &[("owner", "queue:{queue}"), ("address", "koe{n}@eksempelkommune.dk")],
+        Permission::ManageCentre,
+        At::CentreA,
+    ),
     // Queues (issue 5). `{desk}` is a desk of centre A, `{visit}` a waiting visit there.
     ("GET", "/staff/centres/{centre}/kiosk", &[], Permission::OperateKiosk, At::CentreA),
     (
@@ -1012,6 +1026,8 @@ async fn every_route_for_every_role() {
             day: "2026-11-30".parse().unwrap(),
         };
         let visit = app.store.issue_ticket(&arrival, "B", None).await.unwrap().id;
+        // A mailbox address of queue A with an open code, and two held messages of organisation A.
+        let (address, held, held2) = mail_fixtures(&app, org_a, queue_a).await;
         let fill = |text: &str, n: usize| {
             text.replace("{user}", &target.to_string())
                 .replace("{token}", &token.to_string())
@@ -1023,6 +1039,9 @@ async fn every_route_for_every_role() {
                 .replace("{absence}", &absence.id.to_string())
                 .replace("{desk}", &desk_a.to_string())
                 .replace("{visit}", &visit.to_string())
+                .replace("{address}", &address.to_string())
+                .replace("{held2}", &held2.to_string())
+                .replace("{held}", &held.to_string())
                 .replace("{n}", &n.to_string())
         };
         for (method, path, form, permission, at) in ROUTES {
@@ -1109,6 +1128,63 @@ async fn every_route_for_every_role() {
         }
     }
     assert!(failures.is_empty(), "{} of {n} checks failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A fresh mailbox address of `queue` (with an open code) and two held messages of `org`, for
+/// the mail routes of the walk.
+async fn mail_fixtures(
+    app: &StaffApp,
+    org: skranke_core::ids::OrganisationId,
+    queue: skranke_core::ids::QueueId,
+) -> (uuid::Uuid, uuid::Uuid, uuid::Uuid) {
+    use skranke::store::{AddressCode, GateOutcome, NewAddress, NewMessage, Owner, OwnerKind};
+    let now = app.clock.now();
+    let address = skranke_core::ids::AddressId::from_uuid(uuid::Uuid::new_v4());
+    let new = NewAddress {
+        id: address,
+        organisation: org,
+        owner: Owner::new(OwnerKind::Queue, queue.as_uuid()),
+        address: "walk@eksempelkommune.dk".into(),
+        registrable_domain: "eksempelkommune.dk".into(),
+        flag_reason: None,
+        created_by: None,
+        created_at: now,
+    };
+    app.store.put_address(&new, &[]).await.unwrap();
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let id = skranke_core::ids::MessageId::from_uuid(uuid::Uuid::new_v4());
+        let message = NewMessage {
+            id,
+            appointment_id: None,
+            template: "address_code".into(),
+            recipient: new.address.clone(),
+            language: skranke::i18n::Lang::Da,
+            payload: "{}".into(),
+            organisation_id: Some(org),
+            address_id: Some(address),
+            purpose: skranke_core::notify::Purpose::Verification,
+        };
+        let code = AddressCode {
+            address,
+            code_hash: skranke_core::secret::ConfirmationCode::from_random(1).hash("walk"),
+            requested_by: None,
+            created_at: now,
+            expires_at: now + SignedDuration::from_mins(30),
+            attempts: 0,
+        };
+        app.store.open_address_code(&code, &message, &[]).await.unwrap();
+        let outcome = GateOutcome {
+            outcome: "hold",
+            reason: Some("unverified"),
+            rule: None,
+            classes: "verification_code".into(),
+            bounced_address: None,
+        };
+        app.store.finish_outbox(id, &outcome, now, &[], &[]).await.unwrap();
+        held.push(id.as_uuid());
+    }
+    (address.as_uuid(), held[0], held[1])
 }
 
 /// Whether a table path (`/x/{centre}/desk/visits/{visit}/park`) is an instance of a route

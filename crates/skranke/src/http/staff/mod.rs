@@ -10,6 +10,7 @@
 mod account;
 mod admin;
 mod audit;
+mod mail;
 mod platform;
 pub mod queue_api;
 mod queue_pages;
@@ -119,6 +120,9 @@ pub fn nav(s: &Staff) -> Vec<NavLink> {
         if s.may(Permission::ViewAudit, t) {
             links.push(NavLink { href: "/staff/audit".into(), label: s.c.tr("staff.nav.audit") });
         }
+        if s.may(Permission::ManageOrganisation, t) {
+            links.push(NavLink { href: "/staff/mail".into(), label: s.c.tr("staff.nav.mail") });
+        }
     } else {
         if s.may(Permission::ManageOrganisations, Target::Platform) {
             links.push(NavLink {
@@ -174,6 +178,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(users::routes())
         .merge(admin::routes())
         .merge(audit::routes())
+        .merge(mail::routes())
         .merge(platform::routes())
         .merge(queue_api::routes())
         .merge(queue_pages::routes())
