@@ -205,7 +205,7 @@ pub async fn request_code(app: &App, p: &Principal, id: AddressId) -> Result<(),
     };
     let rec =
         audit(p, now, record.organisation, "address.code_requested", record.id, json!({ "address": record.address }))?;
-    app.store.open_address_code(&open, &message, &[rec]).await.map_err(|e| match e {
+    app.store.open_address_code(&open, std::slice::from_ref(&message), &[rec]).await.map_err(|e| match e {
         StoreError::Conflict => AppError::NotFound("address"),
         other => other.into(),
     })

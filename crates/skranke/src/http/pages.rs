@@ -839,6 +839,16 @@ struct MailItem {
 struct DevMailPage {
     c: Chrome,
     mails: Vec<MailItem>,
+    held: Vec<HeldItem>,
+}
+
+/// A message the gate (or the relay) held back or blocked: never its content.
+struct HeldItem {
+    template: String,
+    recipient: String,
+    reason: String,
+    blocked: bool,
+    when: String,
 }
 
 async fn dev_mail(State(s): State<AppState>, headers: HeaderMap, q: Query<HashMap<String, String>>) -> PageResult {
@@ -857,7 +867,20 @@ async fn dev_mail(State(s): State<AppState>, headers: HeaderMap, q: Query<HashMa
             body: m.body_text,
         })
         .collect();
-    Ok(DevMailPage { c: x.c, mails }.into_response())
+    // Demo only: every organisation's held and blocked messages, so the gate can be seen at work.
+    let mut held = Vec::new();
+    for org in s.app.store.list_organisations().await.map_err(|e| x.fail(e))? {
+        for h in s.app.store.list_held(org.id).await.map_err(|e| x.fail(e))? {
+            held.push(HeldItem {
+                template: h.template,
+                recipient: h.recipient,
+                reason: crate::i18n::t(x.c.lang, &format!("gate.reason.{}", h.reason)).to_owned(),
+                blocked: h.outcome == "block",
+                when: format_local(x.c.lang, h.held_at, &tz),
+            });
+        }
+    }
+    Ok(DevMailPage { c: x.c, mails, held }.into_response())
 }
 
 #[derive(Deserialize)]

@@ -155,3 +155,96 @@ impl MailPayload {
         MailPayload::BookingMoved(BookingFacts::new(a, s, c))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use skranke_core::ids::VisitId;
+    use skranke_core::notify::{DataClass, DataClasses};
+
+    use super::*;
+    use crate::i18n::Lang;
+
+    /// A marker value per data class: rendering a template with markers in every field shows
+    /// which classes reach the text.
+    const MARKERS: &[(&str, DataClass)] = &[
+        ("MRKCODE", DataClass::VerificationCode),
+        ("MRKREF", DataClass::BookingReference),
+        ("MRKPLACE", DataClass::Appointment),
+        ("MRKSERVICE", DataClass::ServiceName),
+        ("MRKQUEUE", DataClass::Operational),
+        ("MRKORG", DataClass::Operational),
+        ("MRKLINK", DataClass::Operational),
+        ("MRKTEMPLATE", DataClass::Operational),
+    ];
+
+    fn booking(service: Option<&str>) -> BookingFacts {
+        BookingFacts {
+            reference: "MRKREF".into(),
+            start: "2026-12-03T09:30:00Z".into(),
+            timezone: "Europe/Copenhagen".into(),
+            centre_name: "MRKPLACE".into(),
+            centre_address: "MRKPLACE".into(),
+            service_name: service.map(str::to_owned),
+        }
+    }
+
+    fn every_payload() -> Vec<MailPayload> {
+        let visit = VisitId::from_uuid(uuid::Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0));
+        vec![
+            MailPayload::BookingCode { code: "MRKCODE".into() },
+            MailPayload::BookingConfirmed(booking(Some("MRKSERVICE"))),
+            MailPayload::BookingConfirmed(booking(None)),
+            MailPayload::BookingCancelled(booking(Some("MRKSERVICE"))),
+            MailPayload::BookingMoved(booking(None)),
+            MailPayload::AddressCode { code: "MRKCODE".into(), organisation: "MRKORG".into() },
+            MailPayload::VisitTransferred(TransferFacts {
+                visit,
+                queue_name: "MRKQUEUE".into(),
+                centre_name: "MRKQUEUE".into(),
+                at: "2026-12-03T09:30:00Z".into(),
+                timezone: "Europe/Copenhagen".into(),
+                link: "https://x/MRKLINK".into(),
+            }),
+            MailPayload::MessageHeld(HeldFacts {
+                held_template: "MRKTEMPLATE".into(),
+                reason: "not_own_domain".into(),
+                blocked: false,
+                at: "2026-12-03T09:30:00Z".into(),
+                timezone: "Europe/Copenhagen".into(),
+                link: "https://x/MRKLINK".into(),
+            }),
+        ]
+    }
+
+    /// RS-01, RS-02, RS-50: every class that reaches a rendered message is declared by it, staff
+    /// messages carry no personal class, and a visit's id (kept for the audit) is never rendered.
+    /// (Checked to fail: dropping `Operational` from the address code's declaration fails it.)
+    #[test]
+    fn declared_classes_cover_every_field() {
+        for payload in every_payload() {
+            let declared = payload.classes();
+            for lang in [Lang::Da, Lang::En] {
+                let r = render::render(lang, &payload).unwrap();
+                let text = format!("{}\n{}", r.subject, r.text);
+                let found: DataClasses =
+                    MARKERS.iter().filter(|(m, _)| text.contains(m)).map(|(_, class)| *class).collect();
+                assert!(
+                    found.is_subset(declared),
+                    "{} renders {:?} but declares {:?}",
+                    payload.template(),
+                    found.to_names(),
+                    declared.to_names()
+                );
+                assert!(!text.contains("12345678-9abc"), "{} renders an id", payload.template());
+            }
+            if matches!(payload, MailPayload::VisitTransferred(_) | MailPayload::MessageHeld(_)) {
+                assert!(!declared.any_personal(), "{} is a staff message", payload.template());
+            }
+            if let MailPayload::BookingConfirmed(f) = &payload
+                && f.service_name.is_none()
+            {
+                assert!(!declared.contains(DataClass::ServiceName));
+            }
+        }
+    }
+}

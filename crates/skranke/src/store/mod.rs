@@ -673,11 +673,11 @@ pub trait Store: Send + Sync {
         include_citizens: bool,
     ) -> impl Future<Output = StoreResult<Vec<AddressRecord>>> + Send;
     /// Opens (or replaces) the verification code of an address and writes the message that
-    /// carries it. `Conflict` when the address was retired meanwhile.
+    /// carries it (none when the code is consumed at once, as the demo's seeding does). `Conflict` when the address was retired meanwhile.
     fn open_address_code(
         &self,
         code: &AddressCode,
-        message: &NewMessage,
+        messages: &[NewMessage],
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn address_code(&self, address: AddressId) -> impl Future<Output = StoreResult<Option<AddressCode>>> + Send;
@@ -894,7 +894,7 @@ forward! {
     fn get_address(&self, id: AddressId) -> StoreResult<Option<AddressRecord>>;
     fn current_address(&self, owner: Owner) -> StoreResult<Option<AddressRecord>>;
     fn list_addresses(&self, organisation: OrganisationId, include_citizens: bool) -> StoreResult<Vec<AddressRecord>>;
-    fn open_address_code(&self, code: &AddressCode, message: &NewMessage, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn open_address_code(&self, code: &AddressCode, messages: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;
     fn address_code(&self, address: AddressId) -> StoreResult<Option<AddressCode>>;
     fn record_address_code_failure(&self, address: AddressId, max_attempts: u32) -> StoreResult<u32>;
     fn verify_address(&self, address: AddressId, code_hash: &SecretHash, by: Option<UserId>, now: Timestamp, expires_at: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;

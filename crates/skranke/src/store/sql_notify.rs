@@ -135,7 +135,7 @@ macro_rules! notify_store_methods {
         async fn open_address_code(
             &self,
             code: &AddressCode,
-            message: &NewMessage,
+            messages: &[NewMessage],
             audit: &[AuditRecord],
         ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
@@ -161,7 +161,7 @@ macro_rules! notify_store_methods {
             .bind(us(code.expires_at))
             .execute(&mut *tx)
             .await?;
-            insert_messages(&mut tx, std::slice::from_ref(message), code.created_at).await?;
+            insert_messages(&mut tx, messages, code.created_at).await?;
             append_audit_tx(&mut tx, audit).await?;
             tx.commit().await?;
             Ok(())

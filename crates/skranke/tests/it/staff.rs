@@ -1173,7 +1173,7 @@ async fn mail_fixtures(
             expires_at: now + SignedDuration::from_mins(30),
             attempts: 0,
         };
-        app.store.open_address_code(&code, &message, &[]).await.unwrap();
+        app.store.open_address_code(&code, std::slice::from_ref(&message), &[]).await.unwrap();
         let outcome = GateOutcome {
             outcome: "hold",
             reason: Some("unverified"),
