@@ -117,7 +117,8 @@ pub async fn mailbox(app: &App, p: &Principal, mailbox: Mailbox) -> Result<Optio
 /// the first time they ask for it (unverified until they type a code back).
 pub async fn own_address(app: &App, p: &Principal) -> Result<AddressRecord, AppError> {
     p.authorize(Permission::ManageOwnAccount, Target::OwnAccount)?;
-    let organisation = p.organisation.ok_or(AppError::Forbidden)?;
+    // A platform operator belongs to no organisation, so has no own domains to be mailed in.
+    let organisation = p.organisation.ok_or(AppError::Field { field: "address", code: "no_organisation" })?;
     let owner = Owner::new(OwnerKind::User, p.user.as_uuid());
     if let Some(current) = app.store.current_address(owner).await? {
         return Ok(current);
@@ -212,8 +213,8 @@ pub async fn request_code(app: &App, p: &Principal, id: AddressId) -> Result<(),
 }
 
 /// Checks a typed code; on a match the address is verified for [`VERIFICATION_VALIDITY`] by the
-/// signed-in person. `WrongCode` with the tries left, `CodeAttemptsExhausted` when the code is
-/// void, `Field { code: "code_expired" }` when no code is open or it ran out.
+/// signed-in person. `WrongCode` with the tries left, `Field { code: "address_code_void" }` when
+/// the code is void, `Field { code: "code_expired" }` when no code is open or it ran out.
 pub async fn confirm_code(app: &App, p: &Principal, id: AddressId, typed: &str) -> Result<AddressRecord, AppError> {
     let record = provable(app, p, id).await?;
     let now = app.clock.now();
@@ -225,7 +226,7 @@ pub async fn confirm_code(app: &App, p: &Principal, id: AddressId, typed: &str) 
     if !hash.as_ref().is_some_and(|h| h.matches(&open.code_hash)) {
         let attempts = app.store.record_address_code_failure(record.id, MAX_CODE_ATTEMPTS).await?;
         if attempts >= MAX_CODE_ATTEMPTS {
-            return Err(AppError::CodeAttemptsExhausted);
+            return Err(AppError::Field { field: "code", code: "address_code_void" });
         }
         let left = u8::try_from(MAX_CODE_ATTEMPTS - attempts).unwrap_or(0);
         return Err(AppError::WrongCode { attempts_left: left });

@@ -25,6 +25,7 @@ both!(
     the_fredericia_address_is_refused_when_typed_and_held_when_imported,
     mailbox_codes_verify_and_wrong_codes_are_counted,
     other_organisations_mailboxes_are_not_found,
+    a_signed_in_user_proves_their_own_address,
 );
 
 pub trait IntoAny {
@@ -280,7 +281,7 @@ async fn mailbox_codes_verify_and_wrong_codes_are_counted<S: TestDb + IntoAny>(s
     }
     assert!(matches!(
         notify::confirm_code(&w.app, &admin, record.id, wrong).await,
-        Err(AppError::CodeAttemptsExhausted)
+        Err(AppError::Field { code: "address_code_void", .. })
     ));
     // A new address is a new, unverified record; the old one is retired, not edited.
     let moved = notify::set_mailbox(&w.app, &admin, mailbox, "kontakt@fredericia.dk").await.unwrap();
@@ -317,4 +318,36 @@ async fn other_organisations_mailboxes_are_not_found<S: TestDb + IntoAny>(store:
     ] {
         assert!(matches!(result, Err(AppError::NotFound(_))), "{result:?}");
     }
+}
+
+/// RS-11: a staff member, signed in, asks for a code to their own address and types it back;
+/// nobody else can prove it for them.
+async fn a_signed_in_user_proves_their_own_address<S: TestDb + IntoAny>(store: S) {
+    let w = world(&store, "fredericia.dk").await;
+    let me = principal(&w, Role::Receptionist);
+    let user = skranke::store::User {
+        id: me.user,
+        organisation: Some(w.org),
+        email: "rikke@fredericia.dk".into(),
+        name: "Rikke".into(),
+        password_hash: None,
+        created_at: now(),
+        disabled_at: None,
+        sessions_valid_after: jiff::Timestamp::UNIX_EPOCH,
+    };
+    store.create_user(&user, &me.grants, &[]).await.unwrap();
+    let record = notify::own_address(&w.app, &me).await.unwrap();
+    assert_eq!(record.address, "rikke@fredericia.dk");
+    assert_eq!(record.state, AddressState::Unverified);
+    // Asking again finds the same record.
+    assert_eq!(notify::own_address(&w.app, &me).await.unwrap().id, record.id);
+    notify::request_code(&w.app, &me, record.id).await.unwrap();
+    drain(&w.app).await;
+    let code = code_sent_to(&w.app, "rikke@fredericia.dk").await;
+    // An administrator of the organisation cannot type it for her: a user's address is their own.
+    let admin = principal(&w, Role::OrgAdmin);
+    assert!(matches!(notify::confirm_code(&w.app, &admin, record.id, &code).await, Err(AppError::NotFound(_))));
+    let proven = notify::confirm_code(&w.app, &me, record.id, &code).await.unwrap();
+    assert!(matches!(proven.state, AddressState::Verified { .. }));
+    assert_eq!(proven.verified_by, Some(me.user));
 }

@@ -894,6 +894,8 @@ const ROUTES: &[RouteSpec] = &[
     ("GET", "/api/v1/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
     // Mail and recipients (issue 6).
     ("GET", "/staff/mail", &[], Permission::ManageOrganisation, At::OwnOrg),
+    ("POST", "/staff/account/address/code", &[], Permission::ManageOwnAccount, At::Own),
+    ("POST", "/staff/account/address/confirm", &[("code", "000000")], Permission::ManageOwnAccount, At::Own),
     ("GET", "/staff/mail/held", &[], Permission::ManageOrganisation, At::OwnOrg),
     ("POST", "/staff/mail/addresses/{address}/code", &[], Permission::ManageCentre, At::CentreA),
     ("POST", "/staff/mail/addresses/{address}/confirm", &[("code", "000000")], Permission::ManageCentre, At::CentreA),

@@ -249,6 +249,16 @@ struct AccountPage {
     tokens: Vec<TokenRow>,
     grant_choices: Vec<String>,
     max_days: i64,
+    /// The user's own address for notifications, as the registry has it (RS-11); `None` for a
+    /// platform operator, who has no organisation.
+    own_address: Option<OwnAddress>,
+}
+
+struct OwnAddress {
+    /// `None` until the user first asks for a code (the registry files it then).
+    state: Option<String>,
+    verified: bool,
+    expires: String,
 }
 
 async fn account_view(
@@ -290,6 +300,24 @@ async fn account_view(
     for g in &staff.p.grants {
         grant_choices.push(grant_label(s, lang, g).await);
     }
+    let own_address = match staff.p.organisation {
+        None => None,
+        Some(_) => {
+            let owner = crate::store::Owner::new(crate::store::OwnerKind::User, staff.p.user.as_uuid());
+            let record = app.store.current_address(owner).await.map_err(|e| staff.fail(e))?;
+            let state = record.as_ref().map(|r| r.state.at(now));
+            Some(OwnAddress {
+                state: state.map(|s| t(lang, &format!("staff.mail.state.{}", s.name())).to_owned()),
+                verified: matches!(state, Some(skranke_core::notify::AddressState::Verified { .. })),
+                expires: match state {
+                    Some(skranke_core::notify::AddressState::Verified { expires_at, .. }) => {
+                        format_local(lang, expires_at, &tz)
+                    }
+                    _ => String::new(),
+                },
+            })
+        }
+    };
     let status = error.map(crate::http::error::status_of).unwrap_or(StatusCode::OK);
     let error_field = match error {
         Some(AppError::WrongCurrentPassword) => "current",
@@ -314,6 +342,7 @@ async fn account_view(
             tokens,
             grant_choices,
             max_days: app.settings.auth.api_token_max_days,
+            own_address,
         },
     )
         .into_response())
@@ -323,6 +352,8 @@ pub async fn account_page(State(s): State<AppState>, staff: Staff) -> StaffResul
     let notice = staff.query.get("done").map(|k| match k.as_str() {
         "password" => staff.c.tr("staff.account.password_changed").to_owned(),
         "revoked" => staff.c.tr("staff.tokens.revoked_notice").to_owned(),
+        "address_code" => staff.c.tr("staff.account.address_code_sent").to_owned(),
+        "address_verified" => staff.c.tr("staff.account.address_verified").to_owned(),
         _ => String::new(),
     });
     account_view(&s, &staff, notice.filter(|n| !n.is_empty()), None, None).await
@@ -348,6 +379,44 @@ pub async fn change_password(State(s): State<AppState>, staff: Staff, Form(f): F
             Ok(resp)
         }
         Err(e) if crate::http::error::status_of(&e).is_client_error() => {
+            account_view(&s, &staff, None, Some(&e), None).await
+        }
+        Err(e) => Err(staff.fail(e)),
+    }
+}
+
+/// Sends a code to the user's own address (filing it in the registry the first time).
+pub async fn own_address_code(State(s): State<AppState>, staff: Staff) -> StaffResult {
+    let result = async {
+        let record = crate::app::notify::own_address(&s.app, &staff.p).await?;
+        crate::app::notify::request_code(&s.app, &staff.p, record.id).await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(Redirect::to("/staff/account?done=address_code").into_response()),
+        Err(e) if crate::http::error::status_of(&e).is_client_error() && !matches!(e, AppError::Forbidden) => {
+            account_view(&s, &staff, None, Some(&e), None).await
+        }
+        Err(e) => Err(staff.fail(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// The user types back the code that reached their address: it is verified (RS-11).
+pub async fn own_address_confirm(State(s): State<AppState>, staff: Staff, Form(f): Form<CodeForm>) -> StaffResult {
+    let result = async {
+        let record = crate::app::notify::own_address(&s.app, &staff.p).await?;
+        crate::app::notify::confirm_code(&s.app, &staff.p, record.id, &f.code).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to("/staff/account?done=address_verified").into_response()),
+        Err(e) if crate::http::error::status_of(&e).is_client_error() && !matches!(e, AppError::Forbidden) => {
             account_view(&s, &staff, None, Some(&e), None).await
         }
         Err(e) => Err(staff.fail(e)),

@@ -202,12 +202,12 @@ async fn after<T>(
 
 fn mailbox_of(owner: &str, org: OrganisationId) -> Result<Mailbox, AppError> {
     let parse =
-        |s: &str| s.parse::<uuid::Uuid>().map_err(|_| AppError::Field { field: "owner", code: "invalid_choice" });
+        |s: &str| s.parse::<uuid::Uuid>().map_err(|_| AppError::Field { field: "owner", code: "admin.invalid_choice" });
     match owner.split_once(':') {
         None if owner == "organisation" => Ok(Mailbox::Organisation(org)),
         Some(("centre", id)) => Ok(Mailbox::Centre(CentreId::from_uuid(parse(id)?))),
         Some(("queue", id)) => Ok(Mailbox::Queue(QueueId::from_uuid(parse(id)?))),
-        _ => Err(AppError::Field { field: "owner", code: "invalid_choice" }),
+        _ => Err(AppError::Field { field: "owner", code: "admin.invalid_choice" }),
     }
 }
 

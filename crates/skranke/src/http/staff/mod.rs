@@ -172,6 +172,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/staff/sign-out", post(account::sign_out))
         .route("/staff/account", get(account::account_page))
         .route("/staff/account/password", post(account::change_password))
+        .route("/staff/account/address/code", post(account::own_address_code))
+        .route("/staff/account/address/confirm", post(account::own_address_confirm))
         .route("/staff/account/sign-out-everywhere", post(account::sign_out_everywhere))
         .route("/staff/account/tokens", post(account::create_token))
         .route("/staff/account/tokens/{id}/revoke", post(account::revoke_token))
