@@ -293,6 +293,58 @@ pub async fn resolve_held(
     }
 }
 
+/// Where an acknowledged notification leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AckTarget {
+    /// The desk page of a centre (a queue's or centre's mailbox).
+    Desk(CentreId),
+    /// The staff start page.
+    Home,
+}
+
+/// A signed-in person opened a notification's link (RS-40): the notification, and every earlier
+/// one to the same address, is acknowledged. Who may: for a queue's or centre's mailbox, anyone who
+/// may see that centre's queues; for a user's own address, that user; for the monitored mailbox,
+/// an organisation administrator. Another organisation's message is "not found".
+pub async fn acknowledge(app: &App, p: &Principal, id: MessageId) -> Result<AckTarget, AppError> {
+    let organisation = app.store.outbox_organisation(id).await?.ok_or(AppError::NotFound("message"))?;
+    if p.organisation != Some(organisation) {
+        return Err(AppError::NotFound("message"));
+    }
+    let address = app.store.message_address(id).await?.ok_or(AppError::NotFound("message"))?;
+    let record = app.store.get_address(address).await?.ok_or(AppError::NotFound("message"))?;
+    let target = match record.owner.kind {
+        OwnerKind::Queue | OwnerKind::Centre => {
+            let key = if record.owner.kind == OwnerKind::Queue {
+                ObjectKey::Queue(QueueId::from_uuid(record.owner.id))
+            } else {
+                ObjectKey::Centre(CentreId::from_uuid(record.owner.id))
+            };
+            let (org, centre) = app.store.home_of(key).await?.ok_or(AppError::NotFound("message"))?;
+            p.authorize(Permission::ViewQueue, Target::Centre { organisation: org, centre })?;
+            AckTarget::Desk(centre)
+        }
+        OwnerKind::User if record.owner.id == p.user.as_uuid() => AckTarget::Home,
+        OwnerKind::Organisation => {
+            p.authorize(Permission::ManageOrganisation, Target::Organisation(organisation))?;
+            AckTarget::Home
+        }
+        _ => return Err(AppError::Forbidden),
+    };
+    let now = app.clock.now();
+    let rec = AuditRecord {
+        at: now,
+        organisation: Some(organisation),
+        actor: p.actor(),
+        action: action("mail.acknowledged"),
+        object: object("message", id),
+        detail: Detail::new(json!({ "address_id": record.id.to_string() }))
+            .map_err(|_| AppError::BadRequest("internal"))?,
+    };
+    app.store.acknowledge_message(id, p.user, now, &[rec]).await?;
+    Ok(target)
+}
+
 fn audit(
     p: &Principal,
     at: Timestamp,

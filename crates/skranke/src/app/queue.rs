@@ -252,7 +252,22 @@ impl App {
             .map_err(desk_conflict)?;
         let visit = called.ok_or(AppError::QueueConflict("queue_empty"))?;
         self.queue_changed(&[visit.centre]).await;
+        self.acknowledge_visit_notices(who, visit.id);
         Ok(visit)
+    }
+
+    /// Acting on a visit acknowledges the staff notifications about it (RS-40). In the
+    /// background: the desk's answer does not wait for it, and a failure only leaves the
+    /// notification unacknowledged (the silence alarm then errs on the side of telling).
+    fn acknowledge_visit_notices(&self, who: &Principal, visit: VisitId) {
+        let app = self.clone();
+        let user = who.user;
+        tokio::spawn(async move {
+            let subject = format!("visit:{visit}");
+            if let Err(e) = app.store.acknowledge_subject(&subject, user, app.clock.now()).await {
+                tracing::warn!(error = %e, "acknowledging notifications about a visit failed");
+            }
+        });
     }
 
     /// A visit, if the caller may see its centre's queues.
@@ -337,6 +352,7 @@ impl App {
             centres.push(saved.centre);
         }
         self.queue_changed(&centres).await;
+        self.acknowledge_visit_notices(who, saved.id);
         Ok(saved)
     }
 

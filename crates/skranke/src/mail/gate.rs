@@ -147,6 +147,10 @@ pub(crate) async fn finish(
         rule: judged.rule,
         classes: judged.classes.to_names(),
         bounced_address: judged.bounced.then(|| record.map(|r| r.id)).flatten(),
+        // Tracked until acknowledged: staff notifications about a visit (RS-40).
+        subject_ref: (judged.outcome == Outcome::Send && record.is_some_and(|r| r.audience().is_internal()))
+            .then(|| judged.subjects.iter().find(|s| s.starts_with("visit:")).cloned())
+            .flatten(),
     };
     match app.store.finish_outbox(msg.id, &outcome, now, &alerts, &audit).await {
         // Another worker finished it first (its lease ran out while this one worked).
@@ -202,38 +206,57 @@ async fn alerts(
     now: Timestamp,
 ) -> Result<Vec<NewMessage>, StoreError> {
     let Some(organisation) = msg.organisation_id.or(record.map(|r| r.organisation)) else { return Ok(Vec::new()) };
-    let mut owners = vec![Owner::new(OwnerKind::Organisation, organisation.as_uuid())];
-    if let Some(user) = record.and_then(|r| r.created_by) {
-        owners.push(Owner::new(OwnerKind::User, user.as_uuid()));
-    }
-    let timezone = app
+    let timezone = organisation_zone(app, organisation).await?;
+    let link = format!("{}/staff/mail/held", app.settings.public_url.trim_end_matches('/'));
+    let payload = MailPayload::MessageHeld(HeldFacts {
+        held_template: msg.template.clone(),
+        reason: judged.reason.to_owned(),
+        blocked: judged.outcome == Outcome::Block,
+        at: now.to_string(),
+        timezone,
+        link,
+    });
+    alert_messages(app, organisation, record, &payload).await
+}
+
+/// The organisation's time zone name (Copenhagen when unknown).
+pub(crate) async fn organisation_zone(
+    app: &App,
+    organisation: skranke_core::ids::OrganisationId,
+) -> Result<String, StoreError> {
+    Ok(app
         .store
         .get_organisation(organisation)
         .await?
-        .map_or_else(|| "Europe/Copenhagen".to_owned(), |o| o.value.timezone);
-    let link = format!("{}/staff/mail/held", app.settings.public_url.trim_end_matches('/'));
+        .map_or_else(|| "Europe/Copenhagen".to_owned(), |o| o.value.timezone))
+}
+
+/// One alert `payload` to each of: the organisation's monitored mailbox and the user who set up
+/// `about` — never to `about` itself (it is the problem) and never twice to one address.
+pub(crate) async fn alert_messages(
+    app: &App,
+    organisation: skranke_core::ids::OrganisationId,
+    about: Option<&AddressRecord>,
+    payload: &MailPayload,
+) -> Result<Vec<NewMessage>, StoreError> {
+    let mut owners = vec![Owner::new(OwnerKind::Organisation, organisation.as_uuid())];
+    if let Some(user) = about.and_then(|r| r.created_by) {
+        owners.push(Owner::new(OwnerKind::User, user.as_uuid()));
+    }
+    let body = serde_json::to_string(payload).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut out: Vec<NewMessage> = Vec::new();
     for owner in owners {
         let Some(to) = app.store.current_address(owner).await? else { continue };
-        // Never alert the address that is the problem, nor one address twice.
-        if record.is_some_and(|r| r.id == to.id) || out.iter().any(|m| m.address_id == Some(to.id)) {
+        if about.is_some_and(|r| r.id == to.id) || out.iter().any(|m| m.address_id == Some(to.id)) {
             continue;
         }
-        let payload = MailPayload::MessageHeld(HeldFacts {
-            held_template: msg.template.clone(),
-            reason: judged.reason.to_owned(),
-            blocked: judged.outcome == Outcome::Block,
-            at: now.to_string(),
-            timezone: timezone.clone(),
-            link: link.clone(),
-        });
         out.push(NewMessage {
             id: MessageId::from_random_bytes(crate::app::random_bytes()),
             appointment_id: None,
             template: payload.template().to_owned(),
             recipient: to.address.clone(),
             language: Lang::Da,
-            payload: serde_json::to_string(&payload).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            payload: body.clone(),
             organisation_id: Some(organisation),
             address_id: Some(to.id),
             purpose: payload.purpose(),

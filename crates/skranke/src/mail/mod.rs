@@ -7,11 +7,13 @@
 mod gate;
 mod render;
 mod route;
+mod silence;
 pub mod smtp;
 mod worker;
 
 pub use render::{Rendered, format_local, render};
 pub use route::route_pending;
+pub use silence::{SILENT_AFTER, SILENT_COUNT, check_silence};
 pub use worker::{Transport, Worker, WorkerSettings};
 
 use serde::{Deserialize, Serialize};
@@ -42,6 +44,21 @@ pub enum MailPayload {
     /// A message was held or blocked (RS-31): which kind of message, why, and where to look. No
     /// content of the held message.
     MessageHeld(HeldFacts),
+    /// Notifications to an address went unacknowledged past the threshold (RS-40): which
+    /// internal address, how many, since when. No content of the notifications.
+    Silence(SilenceFacts),
+}
+
+/// A content-free alert about a silent address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SilenceFacts {
+    /// The internal address (configuration, not a citizen's).
+    pub address: String,
+    pub count: u32,
+    /// RFC 3339 instant of the oldest unacknowledged notification.
+    pub since: String,
+    pub timezone: String,
+    pub link: String,
 }
 
 /// What staff hear about a transfer: the queue, the centre, when, and a link into the signed-in
@@ -108,6 +125,7 @@ impl MailPayload {
             MailPayload::AddressCode { .. } => "address_code",
             MailPayload::VisitTransferred(_) => "visit_transferred",
             MailPayload::MessageHeld(_) => "message_held",
+            MailPayload::Silence(_) => "address_silent",
         }
     }
 
@@ -126,7 +144,7 @@ impl MailPayload {
         match self {
             MailPayload::BookingCode { .. } => DataClasses::of(&[DataClass::VerificationCode]),
             MailPayload::AddressCode { .. } => DataClasses::of(&[DataClass::VerificationCode, DataClass::Operational]),
-            MailPayload::VisitTransferred(_) | MailPayload::MessageHeld(_) => {
+            MailPayload::VisitTransferred(_) | MailPayload::MessageHeld(_) | MailPayload::Silence(_) => {
                 DataClasses::of(&[DataClass::Operational])
             }
             MailPayload::BookingConfirmed(f) | MailPayload::BookingCancelled(f) | MailPayload::BookingMoved(f) => {
@@ -205,6 +223,13 @@ mod tests {
                 timezone: "Europe/Copenhagen".into(),
                 link: "https://x/MRKLINK".into(),
             }),
+            MailPayload::Silence(SilenceFacts {
+                address: "MRKQUEUE@x.dk".into(),
+                count: 3,
+                since: "2026-12-03T09:30:00Z".into(),
+                timezone: "Europe/Copenhagen".into(),
+                link: "https://x/MRKLINK".into(),
+            }),
             MailPayload::MessageHeld(HeldFacts {
                 held_template: "MRKTEMPLATE".into(),
                 reason: "not_own_domain".into(),
@@ -237,7 +262,10 @@ mod tests {
                 );
                 assert!(!text.contains("12345678-9abc"), "{} renders an id", payload.template());
             }
-            if matches!(payload, MailPayload::VisitTransferred(_) | MailPayload::MessageHeld(_)) {
+            if matches!(
+                payload,
+                MailPayload::VisitTransferred(_) | MailPayload::MessageHeld(_) | MailPayload::Silence(_)
+            ) {
                 assert!(!declared.any_personal(), "{} is a staff message", payload.template());
             }
             if let MailPayload::BookingConfirmed(f) = &payload

@@ -73,6 +73,15 @@ pub fn render(lang: Lang, payload: &MailPayload) -> Option<Rendered> {
             );
             ("mail.transferred.subject", text)
         }
+        MailPayload::Silence(f) => {
+            let since = local_time(lang, &f.since, &f.timezone)?;
+            let text = tf(
+                lang,
+                "mail.silent.text",
+                &[("address", &f.address), ("count", &f.count.to_string()), ("since", &since), ("link", &f.link)],
+            );
+            ("mail.silent.subject", text)
+        }
         MailPayload::MessageHeld(f) => {
             let when = local_time(lang, &f.at, &f.timezone)?;
             let reason = t(lang, &format!("gate.reason.{}", f.reason));

@@ -61,16 +61,18 @@ async fn transferred(app: &App, event: &DomainEvent, t: &Transferred) -> Result<
         None => app.store.current_address(Owner::new(OwnerKind::Centre, t.to_centre.as_uuid())).await?,
     };
     let Some(mailbox) = mailbox else { return Ok(Vec::new()) };
+    let id = MessageId::from_random_bytes(crate::app::random_bytes());
     let payload = MailPayload::VisitTransferred(TransferFacts {
         visit: t.visit,
         queue_name: queue.value.name_da.clone(),
         centre_name: centre.centre.name.clone(),
         at: event.at.to_string(),
         timezone: centre.timezone.clone(),
-        link: format!("{}/staff/centres/{}/desk", app.settings.public_url.trim_end_matches('/'), t.to_centre),
+        // Opening it while signed in acknowledges the notice (RS-40) and leads to the desk page.
+        link: format!("{}/staff/ack/{id}", app.settings.public_url.trim_end_matches('/')),
     });
     Ok(vec![NewMessage {
-        id: MessageId::from_random_bytes(crate::app::random_bytes()),
+        id,
         appointment_id: None,
         template: payload.template().to_owned(),
         recipient: mailbox.address.clone(),

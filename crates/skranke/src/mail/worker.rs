@@ -58,8 +58,10 @@ impl Worker {
 
     /// Runs until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        // Retention of sign-in data runs at start and then every ten minutes.
+        // Retention of sign-in data runs at start and then every ten minutes; the silence check
+        // (RS-40) every minute.
         let mut next_prune = std::time::Instant::now();
+        let mut next_silence = std::time::Instant::now();
         loop {
             if let Err(e) = self.app.sweep_holds().await {
                 tracing::warn!(error = %e, "sweeping expired holds failed");
@@ -70,6 +72,12 @@ impl Worker {
                     Ok(n) if n > 0 => tracing::info!(rows = n, "pruned sign-in data past its retention"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "pruning sign-in data failed"),
+                }
+            }
+            if std::time::Instant::now() >= next_silence {
+                next_silence = std::time::Instant::now() + Duration::from_secs(60);
+                if let Err(e) = super::check_silence(&self.app).await {
+                    tracing::warn!(error = %e, "checking for silent addresses failed");
                 }
             }
             if let Err(e) = super::route_pending(&self.app).await {

@@ -710,6 +710,40 @@ pub trait Store: Send + Sync {
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<()>> + Send;
     fn list_held(&self, organisation: OrganisationId) -> impl Future<Output = StoreResult<Vec<HeldMessage>>> + Send;
+    /// Acknowledges a sent notification (and every earlier one to the same address) by a signed-in
+    /// person (RS-40); returns its address, `None` if no such sent message.
+    fn acknowledge_message(
+        &self,
+        id: MessageId,
+        by: UserId,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<Option<AddressId>>> + Send;
+    /// Acknowledges the notifications about `subject_ref` (`visit:<id>`), as acting on it does.
+    fn acknowledge_subject(
+        &self,
+        subject_ref: &str,
+        by: UserId,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Addresses with unacknowledged notifications (not yet alerted about) sent before
+    /// `older_than`, or at least `min_count` of them.
+    fn silent_addresses(
+        &self,
+        older_than: Timestamp,
+        min_count: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Silence>>> + Send;
+    /// Marks an address's unacknowledged notifications up to `up_to` as alerted, with the alerts.
+    fn record_silence_alert(
+        &self,
+        address: AddressId,
+        up_to: Timestamp,
+        now: Timestamp,
+        alerts: &[NewMessage],
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The registry record a message goes to.
+    fn message_address(&self, id: MessageId) -> impl Future<Output = StoreResult<Option<AddressId>>> + Send;
     /// The organisation a message belongs to (for the access check).
     fn outbox_organisation(&self, id: MessageId) -> impl Future<Output = StoreResult<Option<OrganisationId>>> + Send;
     /// Releases a held message back to the worker (`release`; blocked ones cannot be released) or
@@ -900,6 +934,11 @@ forward! {
     fn verify_address(&self, address: AddressId, code_hash: &SecretHash, by: Option<UserId>, now: Timestamp, expires_at: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
     fn finish_outbox(&self, id: MessageId, outcome: &GateOutcome, now: Timestamp, alerts: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;
     fn list_held(&self, organisation: OrganisationId) -> StoreResult<Vec<HeldMessage>>;
+    fn acknowledge_message(&self, id: MessageId, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<Option<AddressId>>;
+    fn acknowledge_subject(&self, subject_ref: &str, by: UserId, now: Timestamp) -> StoreResult<u64>;
+    fn silent_addresses(&self, older_than: Timestamp, min_count: u32) -> StoreResult<Vec<Silence>>;
+    fn record_silence_alert(&self, address: AddressId, up_to: Timestamp, now: Timestamp, alerts: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;
+    fn message_address(&self, id: MessageId) -> StoreResult<Option<AddressId>>;
     fn outbox_organisation(&self, id: MessageId) -> StoreResult<Option<OrganisationId>>;
     fn resolve_held(&self, id: MessageId, organisation: OrganisationId, release: bool, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<bool>;
     fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;

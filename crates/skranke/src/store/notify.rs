@@ -133,6 +133,19 @@ pub struct GateOutcome {
     /// The relay refused the message for good: count a bounce on this address, and suspend it
     /// at [`BOUNCES_TO_SUSPEND`] (RS-41).
     pub bounced_address: Option<AddressId>,
+    /// For a sent staff notification about something (`visit:<id>`): kept on the row so acting
+    /// on that thing acknowledges the notification (RS-40). `None` for messages not tracked.
+    pub subject_ref: Option<String>,
+}
+
+/// An address whose notifications have gone unacknowledged past the threshold (RS-40).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Silence {
+    pub address: AddressRecord,
+    /// Unacknowledged notifications not yet covered by an alert.
+    pub count: u32,
+    pub oldest_sent_at: Timestamp,
+    pub newest_sent_at: Timestamp,
 }
 
 /// Permanent refusals in a row after which an address is suspended until verified again.

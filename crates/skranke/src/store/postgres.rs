@@ -33,6 +33,7 @@ impl PgStore {
             (6, "desk occupancy", include_str!("../../migrations/postgres/0006_desk_occupancy.sql")),
             (7, "board notify", include_str!("../../migrations/postgres/0007_board_notify.sql")),
             (8, "address registry", include_str!("../../migrations/postgres/0008_address_registry.sql")),
+            (9, "acknowledgement", include_str!("../../migrations/postgres/0009_acknowledgement.sql")),
         ])
     }
 

@@ -7,7 +7,39 @@ macro_rules! notify_helpers {
         use skranke_core::ids::AddressId;
         use skranke_core::notify::AddressState;
 
-        use crate::store::{AddressCode, AddressRecord, GateOutcome, HeldMessage, NewAddress, Owner, OwnerKind};
+        use crate::store::{AddressCode, AddressRecord, GateOutcome, HeldMessage, NewAddress, Owner, OwnerKind, Silence};
+
+        /// Acknowledges every tracked notification to `address` sent up to `sent_at`: a person
+        /// acting on one shows the mailbox is read. Returns how many it acknowledged.
+        async fn acknowledge_up_to_tx(
+            tx: &mut Tx,
+            address: Uuid,
+            sent_at: i64,
+            by: UserId,
+            now: Timestamp,
+        ) -> StoreResult<u64> {
+            let n = sqlx::query(
+                "UPDATE outbox SET acknowledged_at = $3, acknowledged_by = $4 WHERE address_id = $1 AND status = 'sent' \
+                 AND acknowledged_at IS NULL AND subject_ref IS NOT NULL AND sent_at <= $2",
+            )
+            .bind(address)
+            .bind(sent_at)
+            .bind(us(now))
+            .bind(by.as_uuid())
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+            sqlx::query(
+                "UPDATE addresses SET last_acknowledged_at = $2, unacknowledged = (SELECT COUNT(*) FROM outbox \
+                 WHERE address_id = $1 AND status = 'sent' AND acknowledged_at IS NULL AND subject_ref IS NOT NULL) \
+                 WHERE id = $1",
+            )
+            .bind(address)
+            .bind(us(now))
+            .execute(&mut **tx)
+            .await?;
+            Ok(n)
+        }
 
         const ADDRESS_COLUMNS: &str = "id, organisation_id, owner_kind, owner_id, address, registrable_domain, state, \
              verified_by, verified_at, expires_at, last_acknowledged_at, unacknowledged, bounces, flag_reason, \
@@ -265,13 +297,14 @@ macro_rules! notify_store_methods {
             let updated = if sent {
                 sqlx::query(
                     "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, \
-                     payload = '{}', gate_outcome = 'send', gate_reason = NULL, gate_rule = $3, classes = $4 \
-                     WHERE id = $1 AND status = 'pending'",
+                     payload = '{}', gate_outcome = 'send', gate_reason = NULL, gate_rule = $3, classes = $4, \
+                     subject_ref = $5 WHERE id = $1 AND status = 'pending'",
                 )
                 .bind(id.as_uuid())
                 .bind(us(now))
                 .bind(outcome.rule)
                 .bind(&outcome.classes)
+                .bind(outcome.subject_ref.as_deref())
                 .execute(&mut *tx)
                 .await?
             } else {
@@ -290,6 +323,15 @@ macro_rules! notify_store_methods {
             .rows_affected();
             if updated != 1 {
                 return Err(StoreError::Conflict);
+            }
+            if sent && outcome.subject_ref.is_some() {
+                sqlx::query(
+                    "UPDATE addresses SET unacknowledged = unacknowledged + 1 \
+                     WHERE id = (SELECT address_id FROM outbox WHERE id = $1)",
+                )
+                .bind(id.as_uuid())
+                .execute(&mut *tx)
+                .await?;
             }
             if let Some(address) = outcome.bounced_address {
                 sqlx::query(
@@ -331,6 +373,122 @@ macro_rules! notify_store_methods {
                     })
                 })
                 .collect()
+        }
+
+        async fn acknowledge_message(
+            &self,
+            id: MessageId,
+            by: UserId,
+            now: Timestamp,
+            audit: &[AuditRecord],
+        ) -> StoreResult<Option<AddressId>> {
+            let mut tx = self.begin_write().await?;
+            let row = sqlx::query("SELECT address_id, sent_at FROM outbox WHERE id = $1 AND status = 'sent'")
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else { return Ok(None) };
+            let (Some(address), Some(sent_at)) =
+                (row.try_get::<Option<Uuid>, _>("address_id")?, row.try_get::<Option<i64>, _>("sent_at")?)
+            else {
+                return Ok(None);
+            };
+            acknowledge_up_to_tx(&mut tx, address, sent_at, by, now).await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(Some(AddressId::from_uuid(address)))
+        }
+
+        async fn acknowledge_subject(&self, subject_ref: &str, by: UserId, now: Timestamp) -> StoreResult<u64> {
+            // Nearly every visit step has nothing to acknowledge: find out with a read (indexed)
+            // before taking a write transaction.
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 AS one FROM outbox WHERE subject_ref = $1 AND status = 'sent' \
+                 AND acknowledged_at IS NULL LIMIT 1) AS t",
+            )
+            .bind(subject_ref)
+            .fetch_one(&self.pool)
+            .await?;
+            if pending == 0 {
+                return Ok(0);
+            }
+            let mut tx = self.begin_write().await?;
+            let rows = sqlx::query(
+                "SELECT address_id, MAX(sent_at) AS sent_at FROM outbox WHERE subject_ref = $1 AND status = 'sent' \
+                 AND acknowledged_at IS NULL AND address_id IS NOT NULL GROUP BY address_id",
+            )
+            .bind(subject_ref)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut n = 0;
+            for r in &rows {
+                let address: Uuid = r.try_get("address_id")?;
+                let sent_at: i64 = r.try_get("sent_at")?;
+                n += acknowledge_up_to_tx(&mut tx, address, sent_at, by, now).await?;
+            }
+            tx.commit().await?;
+            Ok(n)
+        }
+
+        async fn silent_addresses(
+            &self,
+            older_than: Timestamp,
+            min_count: u32,
+        ) -> StoreResult<Vec<Silence>> {
+            let rows = sqlx::query(
+                "SELECT address_id, COUNT(*) AS n, MIN(sent_at) AS oldest, MAX(sent_at) AS newest FROM outbox \
+                 WHERE status = 'sent' AND acknowledged_at IS NULL AND subject_ref IS NOT NULL \
+                 AND silence_alerted_at IS NULL AND address_id IS NOT NULL \
+                 GROUP BY address_id HAVING COUNT(*) >= $2 OR MIN(sent_at) <= $1",
+            )
+            .bind(us(older_than))
+            .bind(i64::from(min_count))
+            .fetch_all(&self.pool)
+            .await?;
+            let mut out = Vec::new();
+            for r in &rows {
+                let id = AddressId::from_uuid(r.try_get("address_id")?);
+                let Some(address) = self.get_address(id).await? else { continue };
+                out.push(Silence {
+                    address,
+                    count: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+                    oldest_sent_at: from_us(r.try_get("oldest")?)?,
+                    newest_sent_at: from_us(r.try_get("newest")?)?,
+                });
+            }
+            Ok(out)
+        }
+
+        async fn record_silence_alert(
+            &self,
+            address: AddressId,
+            up_to: Timestamp,
+            now: Timestamp,
+            alerts: &[NewMessage],
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "UPDATE outbox SET silence_alerted_at = $3 WHERE address_id = $1 AND status = 'sent' \
+                 AND acknowledged_at IS NULL AND subject_ref IS NOT NULL AND silence_alerted_at IS NULL AND sent_at <= $2",
+            )
+            .bind(address.as_uuid())
+            .bind(us(up_to))
+            .bind(us(now))
+            .execute(&mut *tx)
+            .await?;
+            insert_messages(&mut tx, alerts, now).await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn message_address(&self, id: MessageId) -> StoreResult<Option<AddressId>> {
+            let row: Option<Option<Uuid>> = sqlx::query_scalar("SELECT address_id FROM outbox WHERE id = $1")
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.flatten().map(AddressId::from_uuid))
         }
 
         async fn outbox_organisation(&self, id: MessageId) -> StoreResult<Option<skranke_core::ids::OrganisationId>> {

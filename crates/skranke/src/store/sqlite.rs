@@ -49,6 +49,7 @@ impl SqliteStore {
             (6, "desk occupancy", include_str!("../../migrations/sqlite/0006_desk_occupancy.sql")),
             (7, "board notify", include_str!("../../migrations/sqlite/0007_board_notify.sql")),
             (8, "address registry", include_str!("../../migrations/sqlite/0008_address_registry.sql")),
+            (9, "acknowledgement", include_str!("../../migrations/sqlite/0009_acknowledgement.sql")),
         ])
     }
 

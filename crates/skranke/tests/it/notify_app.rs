@@ -26,6 +26,7 @@ both!(
     mailbox_codes_verify_and_wrong_codes_are_counted,
     other_organisations_mailboxes_are_not_found,
     a_signed_in_user_proves_their_own_address,
+    notifications_are_acknowledged_and_silence_raises_one_alert,
 );
 
 pub trait IntoAny {
@@ -350,4 +351,89 @@ async fn a_signed_in_user_proves_their_own_address<S: TestDb + IntoAny>(store: S
     let proven = notify::confirm_code(&w.app, &me, record.id, &code).await.unwrap();
     assert!(matches!(proven.state, AddressState::Verified { .. }));
     assert_eq!(proven.verified_by, Some(me.user));
+}
+
+/// RS-40: opening a notification's link signed in, or acting on its visit, acknowledges it; three
+/// unacknowledged ones (or one a day old) raise one content-free alert to the monitored mailbox.
+async fn notifications_are_acknowledged_and_silence_raises_one_alert<S: TestDb + IntoAny>(store: S) {
+    let w = world(&store, "fredericia.dk").await;
+    let admin = principal(&w, Role::OrgAdmin);
+    let receptionist = principal(&w, Role::Receptionist);
+    verified_mailbox(&w, &admin, Mailbox::Organisation(w.org), "it-drift@fredericia.dk").await;
+    verified_mailbox(&w, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await;
+    let mailbox = notify::mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id)).await.unwrap().unwrap();
+    let sent_to_ydelser = |app: App| async move {
+        let mails = app.store.list_dev_mail(1000).await.unwrap();
+        mails
+            .into_iter()
+            .filter(|m| m.recipient == "ydelser@fredericia.dk" && m.subject.contains("flyttet"))
+            .collect::<Vec<_>>()
+    };
+
+    // One transfer, acknowledged through its link by someone who works the centre.
+    transfer_one(&w, &receptionist).await;
+    drain(&w.app).await;
+    let first = sent_to_ydelser(w.app.clone()).await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(w.app.store.get_address(mailbox.id).await.unwrap().unwrap().unacknowledged, 1);
+    let link = first[0].body_text.lines().find(|l| l.contains("/staff/ack/")).expect("an acknowledgement link").trim();
+    let message: skranke_core::ids::MessageId = link.rsplit('/').next().unwrap().parse().unwrap();
+    let stranger = principal(&world(&store, "vejle.dk").await, Role::OrgAdmin);
+    assert!(matches!(notify::acknowledge(&w.app, &stranger, message).await, Err(AppError::NotFound(_))));
+    assert_eq!(
+        notify::acknowledge(&w.app, &receptionist, message).await.unwrap(),
+        notify::AckTarget::Desk(w.centre.id)
+    );
+    let after = w.app.store.get_address(mailbox.id).await.unwrap().unwrap();
+    assert_eq!(after.unacknowledged, 0);
+    assert!(after.last_acknowledged_at.is_some());
+
+    // Acting on the visit acknowledges too (in the background).
+    let ticket = w.app.take_ticket(&receptionist, w.centre.id, w.service.id).await.unwrap();
+    let step = Action::Transfer { to_queue: w.ydelser.id, reason: None };
+    w.app.visit_step(&receptionist, ticket.visit.id, step, None, None).await.unwrap();
+    drain(&w.app).await;
+    assert_eq!(w.app.store.get_address(mailbox.id).await.unwrap().unwrap().unacknowledged, 1);
+    w.app.visit_step(&receptionist, ticket.visit.id, Action::Cancel, None, None).await.unwrap();
+    let mut acknowledged = false;
+    for _ in 0..100 {
+        if w.app.store.get_address(mailbox.id).await.unwrap().unwrap().unacknowledged == 0 {
+            acknowledged = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(acknowledged, "acting on the visit acknowledged its notification");
+
+    // Silence: two unread transfers are not yet an alarm, the third is; the alarm is raised once.
+    let silence_alerts = |app: App| async move {
+        let mails = app.store.list_dev_mail(1000).await.unwrap();
+        mails
+            .into_iter()
+            .filter(|m| m.recipient == "it-drift@fredericia.dk" && m.subject.contains("ikke læst"))
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..2 {
+        transfer_one(&w, &receptionist).await;
+    }
+    drain(&w.app).await;
+    assert_eq!(skranke::mail::check_silence(&w.app).await.unwrap(), 0);
+    transfer_one(&w, &receptionist).await;
+    drain(&w.app).await;
+    assert_eq!(skranke::mail::check_silence(&w.app).await.unwrap(), 1);
+    drain(&w.app).await;
+    let alerts = silence_alerts(w.app.clone()).await;
+    assert_eq!(alerts.len(), 1);
+    assert!(alerts[0].body_text.contains("3 beskeder til ydelser@fredericia.dk"), "{}", alerts[0].body_text);
+    assert!(!alerts[0].body_text.contains("tandpleje"));
+    assert_eq!(skranke::mail::check_silence(&w.app).await.unwrap(), 0, "alerted once");
+    // One more, left for a day: a new alarm about it.
+    transfer_one(&w, &receptionist).await;
+    drain(&w.app).await;
+    assert_eq!(skranke::mail::check_silence(&w.app).await.unwrap(), 0);
+    w.clock.advance(jiff::SignedDuration::from_hours(25));
+    assert_eq!(skranke::mail::check_silence(&w.app).await.unwrap(), 1);
+    let entries = w.app.store.audit_page(0, 10_000).await.unwrap();
+    assert_eq!(entries.iter().filter(|e| e.record.action.as_str() == "mail.silence_alert").count(), 2);
+    assert!(entries.iter().any(|e| e.record.action.as_str() == "mail.acknowledged"));
 }

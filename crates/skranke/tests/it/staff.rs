@@ -897,6 +897,7 @@ const ROUTES: &[RouteSpec] = &[
     ("POST", "/staff/account/address/code", &[], Permission::ManageOwnAccount, At::Own),
     ("POST", "/staff/account/address/confirm", &[("code", "000000")], Permission::ManageOwnAccount, At::Own),
     ("GET", "/staff/mail/held", &[], Permission::ManageOrganisation, At::OwnOrg),
+    ("GET", "/staff/ack/{sent}", &[], Permission::ViewQueue, At::CentreA),
     ("POST", "/staff/mail/addresses/{address}/code", &[], Permission::ManageCentre, At::CentreA),
     ("POST", "/staff/mail/addresses/{address}/confirm", &[("code", "000000")], Permission::ManageCentre, At::CentreA),
     ("POST", "/staff/mail/held/{held}/release", &[], Permission::ManageOrganisation, At::OrgA),
@@ -1029,7 +1030,7 @@ async fn every_route_for_every_role() {
         };
         let visit = app.store.issue_ticket(&arrival, "B", None).await.unwrap().id;
         // A mailbox address of queue A with an open code, and two held messages of organisation A.
-        let (address, held, held2) = mail_fixtures(&app, org_a, queue_a).await;
+        let (address, held, held2, sent) = mail_fixtures(&app, org_a, queue_a).await;
         let fill = |text: &str, n: usize| {
             text.replace("{user}", &target.to_string())
                 .replace("{token}", &token.to_string())
@@ -1044,6 +1045,7 @@ async fn every_route_for_every_role() {
                 .replace("{address}", &address.to_string())
                 .replace("{held2}", &held2.to_string())
                 .replace("{held}", &held.to_string())
+                .replace("{sent}", &sent.to_string())
                 .replace("{n}", &n.to_string())
         };
         for (method, path, form, permission, at) in ROUTES {
@@ -1138,7 +1140,7 @@ async fn mail_fixtures(
     app: &StaffApp,
     org: skranke_core::ids::OrganisationId,
     queue: skranke_core::ids::QueueId,
-) -> (uuid::Uuid, uuid::Uuid, uuid::Uuid) {
+) -> (uuid::Uuid, uuid::Uuid, uuid::Uuid, uuid::Uuid) {
     use skranke::store::{AddressCode, GateOutcome, NewAddress, NewMessage, Owner, OwnerKind};
     let now = app.clock.now();
     let address = skranke_core::ids::AddressId::from_uuid(uuid::Uuid::new_v4());
@@ -1154,7 +1156,7 @@ async fn mail_fixtures(
     };
     app.store.put_address(&new, &[]).await.unwrap();
     let mut held = Vec::new();
-    for _ in 0..2 {
+    for i in 0..3 {
         let id = skranke_core::ids::MessageId::from_uuid(uuid::Uuid::new_v4());
         let message = NewMessage {
             id,
@@ -1176,17 +1178,30 @@ async fn mail_fixtures(
             attempts: 0,
         };
         app.store.open_address_code(&code, std::slice::from_ref(&message), &[]).await.unwrap();
-        let outcome = GateOutcome {
-            outcome: "hold",
-            reason: Some("unverified"),
-            rule: None,
-            classes: "verification_code".into(),
-            bounced_address: None,
+        // Two held, and one sent staff notice about a visit (for the acknowledgement link).
+        let outcome = if i < 2 {
+            GateOutcome {
+                outcome: "hold",
+                reason: Some("unverified"),
+                rule: None,
+                classes: "verification_code".into(),
+                bounced_address: None,
+                subject_ref: None,
+            }
+        } else {
+            GateOutcome {
+                outcome: "send",
+                reason: None,
+                rule: Some("verified_internal"),
+                classes: "operational".into(),
+                bounced_address: None,
+                subject_ref: Some(format!("visit:{}", uuid::Uuid::new_v4())),
+            }
         };
         app.store.finish_outbox(id, &outcome, now, &[], &[]).await.unwrap();
         held.push(id.as_uuid());
     }
-    (address.as_uuid(), held[0], held[1])
+    (address.as_uuid(), held[0], held[1], held[2])
 }
 
 /// Whether a table path (`/x/{centre}/desk/visits/{visit}/park`) is an instance of a route

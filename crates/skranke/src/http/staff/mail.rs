@@ -35,6 +35,8 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/mail/addresses/{id}/confirm", post(confirm_code))
         .route("/staff/mail/held/{id}/release", post(release))
         .route("/staff/mail/held/{id}/discard", post(discard))
+        // The link in staff notifications: opening it signed in acknowledges (RS-40).
+        .route("/staff/ack/{id}", get(acknowledge))
 }
 
 type RawForm = Vec<(String, String)>;
@@ -59,6 +61,9 @@ struct AddressRow {
     state: String,
     verified: bool,
     expires: String,
+    /// Tracked notifications not yet acknowledged (RS-40), and when someone last did.
+    unacknowledged: u32,
+    last_acknowledged: String,
 }
 
 struct OwnerOption {
@@ -135,6 +140,8 @@ async fn render(s: &AppState, staff: &Staff, problem: Option<Problem>, typed: Op
                     AddressState::Verified { expires_at, .. } => format_local(lang, expires_at, &zone),
                     _ => String::new(),
                 },
+                unacknowledged: a.unacknowledged,
+                last_acknowledged: a.last_acknowledged_at.map(|t| format_local(lang, t, &zone)).unwrap_or_default(),
             }
         })
         .collect();
@@ -261,4 +268,12 @@ async fn discard(State(s): State<AppState>, staff: Staff, Path(id): Path<String>
     let id = id_of(&staff, &id, MessageId::from_uuid)?;
     let r = notify::resolve_held(&s.app, &staff.p, org, id, false).await;
     after(&s, &staff, "discarded", None, r).await
+}
+
+async fn acknowledge(State(s): State<AppState>, staff: Staff, Path(id): Path<String>) -> StaffResult {
+    let id = id.parse().map(MessageId::from_uuid).map_err(|_| staff.fail(AppError::NotFound("message")))?;
+    match notify::acknowledge(&s.app, &staff.p, id).await.map_err(|e| staff.fail(e))? {
+        notify::AckTarget::Desk(centre) => Ok(Redirect::to(&format!("/staff/centres/{centre}/desk")).into_response()),
+        notify::AckTarget::Home => Ok(Redirect::to("/staff").into_response()),
+    }
 }
