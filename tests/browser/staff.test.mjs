@@ -6,6 +6,7 @@ import { checkA11y, launchBrowser, screenshot, startServer } from './lib.mjs';
 
 const PASSWORD = 'skranke-demo-2026';
 const ORG_ADMIN = 'org-admin@eksempelkommune.dk';
+const SECOND_ADMIN = 'it-admin@eksempelkommune.dk';
 const CENTRE_ADMIN = 'centre-admin@eksempelkommune.dk';
 const DPO = 'dpo@eksempelkommune.dk';
 const OPERATOR = 'operator@skranke.example.org';
@@ -150,7 +151,7 @@ describe('staff', () => {
     });
   });
 
-  test('an administrator sets a queue mailbox: a lookalike is refused, the address is proven by a code', async () => {
+  test('a queue mailbox: a lookalike is refused, a second administrator approves, a code proves it', async () => {
     await run('mailbox', async (contexts) => {
       const { context, page } = await signIn(ORG_ADMIN);
       contexts.push(context);
@@ -164,15 +165,24 @@ describe('staff', () => {
       assert.ok(queue, `a queue among the owners: ${options}`);
       await owner.selectOption({ label: queue });
       await page.getByLabel('E-mailadresse').fill('koe@eksempelkomune.dk');
-      await page.getByRole('button', { name: 'Gem adressen' }).click();
+      await page.getByRole('button', { name: 'Foreslå adressen' }).click();
       await page.locator('#error-summary').waitFor();
       assert.match(await page.locator('#error-summary').innerText(), /eksempelkommune\.dk/);
       assert.equal(await page.getByLabel('E-mailadresse').inputValue(), 'koe@eksempelkomune.dk');
       await checkA11y(page, 'mail page with error');
-      // The right address: saved unverified, then proven with the code that reached it.
+      // The right address: proposed, approved by another administrator, then proven with the code.
       await page.getByLabel('E-mailadresse').fill('koe@eksempelkommune.dk');
-      await page.getByRole('button', { name: 'Gem adressen' }).click();
-      await page.getByRole('status').first().waitFor();
+      await page.getByRole('button', { name: 'Foreslå adressen' }).click();
+      await page.waitForURL(/done=proposed/);
+      const proposal = page.locator('tr', { hasText: 'koe@eksempelkommune.dk' });
+      assert.match(await proposal.innerText(), /Venter på en anden administrator/);
+      await checkA11y(page, 'mail page with a proposal');
+      const second = await signIn(SECOND_ADMIN);
+      contexts.push(second.context);
+      await second.page.goto(server.baseUrl + '/staff/mail');
+      await second.page.getByRole('button', { name: 'Godkend: koe@eksempelkommune.dk' }).click();
+      await second.page.waitForURL(/done=approved/);
+      await page.goto(server.baseUrl + '/staff/mail');
       const row = page.locator('tr', { hasText: 'koe@eksempelkommune.dk' });
       assert.match(await row.innerText(), /ikke bekræftet/);
       await row.getByRole('button', { name: /Send kode/ }).click();

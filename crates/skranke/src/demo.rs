@@ -165,7 +165,7 @@ pub struct DemoSignIn {
 
 /// Seeds both fictional municipalities with their centres, services and staff, and one user per
 /// role (a platform operator; in Eksempel Kommune a receptionist and a centre administrator for
-/// its Borgerservice, a caseworker for its Ydelsescenter, an organisation administrator and a
+/// its Borgerservice, a caseworker for its Ydelsescenter, two organisation administrators and a
 /// data-protection officer; in Prøvested Kommune an organisation administrator and a
 /// receptionist), all with [`DEMO_PASSWORD`].
 pub async fn seed(store: &impl Store, now: Timestamp, password: &PasswordParams) -> Result<Seeded, StoreError> {
@@ -204,6 +204,8 @@ async fn seed_accounts(
                 ("caseworker", "Søren Sagsbehandler", at_centre(Role::Caseworker, 1)?),
                 ("centre-admin", "Cecilie Centerleder", at_centre(Role::CentreAdmin, 0)?),
                 ("org-admin", "Ole Organisation", at_org(Role::OrgAdmin)?),
+                // A second organisation administrator: mailbox changes need two (RS-60).
+                ("it-admin", "Ida IT-administrator", at_org(Role::OrgAdmin)?),
                 ("dpo", "Dorthe Databeskyttelse", at_org(Role::DataProtectionOfficer)?),
             ]
         } else {

@@ -20,8 +20,8 @@ use super::{App, AppError, Principal, random_bytes};
 use crate::i18n::Lang;
 use crate::mail::MailPayload;
 use crate::store::{
-    AddressCode, AddressRecord, HeldMessage, NewAddress, NewMessage, ObjectKey, Owner, OwnerKind, Store as _,
-    StoreError, VERIFICATION_VALIDITY,
+    AddressChange, AddressCode, AddressRecord, HeldMessage, NewAddress, NewMessage, ObjectKey, Owner, OwnerKind,
+    Store as _, StoreError, VERIFICATION_VALIDITY,
 };
 
 /// How long a verification code can be typed back.
@@ -67,12 +67,17 @@ async fn mailbox_home(app: &App, p: &Principal, mailbox: Mailbox) -> Result<(Org
     Ok((organisation, target))
 }
 
-/// Sets the address of a shared mailbox. It must lie in the organisation's own domains (RS-10:
-/// `AccountEmailNotOwn` naming the own domain a lookalike resembles, e.g. `fredericia.dk` for
-/// `ydelser@fred.dk`), and an own domain that itself resembles a protected one is refused for a
-/// mailbox (`DomainResembles`): a flagged lookalike is never internal. The new address starts
-/// unverified, so it receives nothing but a code until an administrator types that code back.
-pub async fn set_mailbox(app: &App, p: &Principal, mailbox: Mailbox, typed: &str) -> Result<AddressRecord, AppError> {
+/// Proposes a new address for a shared mailbox (RS-60: another administrator must approve it).
+/// It must lie in the organisation's own domains (RS-10: `AccountEmailNotOwn` naming the own
+/// domain a lookalike resembles, e.g. `fredericia.dk` for `ydelser@fred.dk`), and an own domain
+/// that itself resembles a protected one is refused for a mailbox (`DomainResembles`): a flagged
+/// lookalike is never internal. `None` when the address is the mailbox's current one already.
+pub async fn propose_mailbox(
+    app: &App,
+    p: &Principal,
+    mailbox: Mailbox,
+    typed: &str,
+) -> Result<Option<AddressChange>, AppError> {
     let (organisation, _) = mailbox_home(app, p, mailbox).await?;
     let own = app.store.organisation_mail_domains(organisation).await?.unwrap_or_default();
     let address = WorkAddress::parse(typed, &own)?;
@@ -81,30 +86,120 @@ pub async fn set_mailbox(app: &App, p: &Principal, mailbox: Mailbox, typed: &str
     }
     let owner = mailbox.owner();
     let old = app.store.current_address(owner).await?;
-    if old.as_ref().is_some_and(|o| o.address == address.as_str()) {
-        return old.ok_or(AppError::NotFound("mailbox"));
+    let (normalised, registrable) = crate::store::normalise_address(address.as_str());
+    if old.as_ref().is_some_and(|o| o.address == normalised) {
+        return Ok(None);
     }
     let now = app.clock.now();
-    let (normalised, registrable) = crate::store::normalise_address(address.as_str());
-    let new = NewAddress {
-        id: AddressId::from_random_bytes(random_bytes()),
+    let change = AddressChange {
+        id: uuid::Uuid::from_bytes(random_bytes()),
         organisation,
         owner,
         address: normalised,
         registrable_domain: registrable,
+        requested_by: p.user,
+        requested_at: now,
+        approved: None,
+        decided_by: None,
+        decided_at: None,
+    };
+    let detail = change_detail(&change, old.as_ref());
+    let rec = audit_object(p, now, organisation, "address.change_proposed", "address_change", change.id, detail)?;
+    app.store.propose_address(&change, &[rec]).await?;
+    Ok(Some(change))
+}
+
+/// What the review shows and the audit log keeps: old and new address and registrable domain,
+/// and whether the domain changes (RS-60 highlights that).
+fn change_detail(change: &AddressChange, old: Option<&AddressRecord>) -> serde_json::Value {
+    json!({
+        "owner": { "kind": change.owner.kind.as_str(), "id": change.owner.id.to_string() },
+        "old": old.map(|o| json!({ "address": o.address, "registrable_domain": o.registrable_domain })),
+        "new": { "address": change.address, "registrable_domain": change.registrable_domain },
+        "domain_changed": old.is_some_and(|o| o.registrable_domain != change.registrable_domain),
+    })
+}
+
+/// An open proposal with the address it would replace, for the review.
+#[derive(Clone, Debug)]
+pub struct PendingChange {
+    pub change: AddressChange,
+    pub current: Option<AddressRecord>,
+}
+
+impl PendingChange {
+    /// Whether the registrable domain changes (the review highlights it, RS-60).
+    pub fn domain_changes(&self) -> bool {
+        self.current.as_ref().is_some_and(|c| c.registrable_domain != self.change.registrable_domain)
+    }
+}
+
+/// The organisation's open proposals with what each would replace.
+pub async fn pending_changes(
+    app: &App,
+    p: &Principal,
+    organisation: OrganisationId,
+) -> Result<Vec<PendingChange>, AppError> {
+    p.authorize(Permission::ManageOrganisation, Target::Organisation(organisation))?;
+    let mut out = Vec::new();
+    for change in app.store.address_changes(organisation).await? {
+        let current = app.store.current_address(change.owner).await?;
+        out.push(PendingChange { change, current });
+    }
+    Ok(out)
+}
+
+fn mailbox_of_owner(owner: Owner) -> Option<Mailbox> {
+    match owner.kind {
+        OwnerKind::Queue => Some(Mailbox::Queue(QueueId::from_uuid(owner.id))),
+        OwnerKind::Centre => Some(Mailbox::Centre(CentreId::from_uuid(owner.id))),
+        OwnerKind::Organisation => Some(Mailbox::Organisation(OrganisationId::from_uuid(owner.id))),
+        _ => None,
+    }
+}
+
+/// A second administrator approves (the address becomes the mailbox's, unverified, so it still
+/// gets nothing but a code until proven) or rejects a proposal. The one who asked cannot decide
+/// it (`Field { code: "same_administrator" }`); another organisation's is "not found".
+pub async fn decide_change(
+    app: &App,
+    p: &Principal,
+    id: uuid::Uuid,
+    approve: bool,
+) -> Result<Option<AddressRecord>, AppError> {
+    let change = app.store.get_address_change(id).await?.ok_or(AppError::NotFound("change"))?;
+    if p.organisation != Some(change.organisation) {
+        return Err(AppError::NotFound("change"));
+    }
+    let mailbox = mailbox_of_owner(change.owner).ok_or(AppError::NotFound("change"))?;
+    mailbox_home(app, p, mailbox).await?;
+    if change.approved.is_some() {
+        return Err(AppError::Field { field: "change", code: "change_decided" });
+    }
+    if change.requested_by == p.user {
+        return Err(AppError::Field { field: "change", code: "same_administrator" });
+    }
+    let now = app.clock.now();
+    let old = app.store.current_address(change.owner).await?;
+    let new = NewAddress {
+        id: AddressId::from_random_bytes(random_bytes()),
+        organisation: change.organisation,
+        owner: change.owner,
+        address: change.address.clone(),
+        registrable_domain: change.registrable_domain.clone(),
         flag_reason: None,
-        created_by: Some(p.user),
+        created_by: Some(change.requested_by),
         created_at: now,
     };
-    let detail = json!({
-        "owner": { "kind": owner.kind.as_str(), "id": owner.id.to_string() },
-        "old": old.as_ref().map(|o| json!({ "address": o.address, "registrable_domain": o.registrable_domain })),
-        "new": { "address": new.address, "registrable_domain": new.registrable_domain },
-        "domain_changed": old.as_ref().is_some_and(|o| o.registrable_domain != new.registrable_domain),
-    });
-    let rec = audit(p, now, organisation, "address.set", new.id, detail)?;
-    app.store.put_address(&new, &[rec]).await?;
-    app.store.get_address(new.id).await?.ok_or(AppError::NotFound("mailbox"))
+    let mut detail = change_detail(&change, old.as_ref());
+    detail["requested_by"] = json!(change.requested_by.to_string());
+    let name = if approve { "address.change_approved" } else { "address.change_rejected" };
+    let rec = audit_object(p, now, change.organisation, name, "address_change", change.id, detail)?;
+    app.store.decide_address_change(id, p.user, now, approve.then_some(&new), &[rec]).await.map_err(|e| match e {
+        StoreError::Conflict => AppError::Field { field: "change", code: "change_decided" },
+        other => other.into(),
+    })?;
+    if approve { Ok(app.store.get_address(new.id).await?) } else { Ok(None) }
 }
 
 /// The current address of a mailbox, if one is set.
@@ -343,6 +438,25 @@ pub async fn acknowledge(app: &App, p: &Principal, id: MessageId) -> Result<AckT
     };
     app.store.acknowledge_message(id, p.user, now, &[rec]).await?;
     Ok(target)
+}
+
+fn audit_object(
+    p: &Principal,
+    at: Timestamp,
+    organisation: OrganisationId,
+    name: &str,
+    kind: &str,
+    id: impl ToString,
+    detail: serde_json::Value,
+) -> Result<AuditRecord, AppError> {
+    Ok(AuditRecord {
+        at,
+        organisation: Some(organisation),
+        actor: p.actor(),
+        action: action(name),
+        object: object(kind, id),
+        detail: Detail::new(detail).map_err(|_| AppError::BadRequest("address.change_too_large"))?,
+    })
 }
 
 fn audit(

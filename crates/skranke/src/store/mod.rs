@@ -665,6 +665,29 @@ pub trait Store: Send + Sync {
     /// Files `new` as its owner's current address, retiring the previous one and its open code.
     fn put_address(&self, new: &NewAddress, audit: &[AuditRecord]) -> impl Future<Output = StoreResult<()>> + Send;
     fn get_address(&self, id: AddressId) -> impl Future<Output = StoreResult<Option<AddressRecord>>> + Send;
+    /// Files a proposed new mailbox address for a second administrator (RS-60), replacing an
+    /// open proposal for the same owner.
+    fn propose_address(
+        &self,
+        change: &AddressChange,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The organisation's open proposals, oldest first.
+    fn address_changes(
+        &self,
+        organisation: OrganisationId,
+    ) -> impl Future<Output = StoreResult<Vec<AddressChange>>> + Send;
+    fn get_address_change(&self, id: uuid::Uuid) -> impl Future<Output = StoreResult<Option<AddressChange>>> + Send;
+    /// Approves (filing `approved` as the owner's address) or rejects an open proposal; `Conflict`
+    /// when it is decided already or `by` is the one who asked.
+    fn decide_address_change(
+        &self,
+        id: uuid::Uuid,
+        by: UserId,
+        now: Timestamp,
+        approved: Option<&NewAddress>,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     fn current_address(&self, owner: Owner) -> impl Future<Output = StoreResult<Option<AddressRecord>>> + Send;
     /// Current addresses of an organisation; citizens' only when asked for.
     fn list_addresses(
@@ -926,6 +949,10 @@ forward! {
     fn audit_page(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
     fn put_address(&self, new: &NewAddress, audit: &[AuditRecord]) -> StoreResult<()>;
     fn get_address(&self, id: AddressId) -> StoreResult<Option<AddressRecord>>;
+    fn propose_address(&self, change: &AddressChange, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn address_changes(&self, organisation: OrganisationId) -> StoreResult<Vec<AddressChange>>;
+    fn get_address_change(&self, id: uuid::Uuid) -> StoreResult<Option<AddressChange>>;
+    fn decide_address_change(&self, id: uuid::Uuid, by: UserId, now: Timestamp, approved: Option<&NewAddress>, audit: &[AuditRecord]) -> StoreResult<()>;
     fn current_address(&self, owner: Owner) -> StoreResult<Option<AddressRecord>>;
     fn list_addresses(&self, organisation: OrganisationId, include_citizens: bool) -> StoreResult<Vec<AddressRecord>>;
     fn open_address_code(&self, code: &AddressCode, messages: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;

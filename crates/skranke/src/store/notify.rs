@@ -165,3 +165,19 @@ pub struct HeldMessage {
     pub classes: String,
     pub held_at: Timestamp,
 }
+
+/// A proposed new address for a shared mailbox, waiting for a second administrator (RS-60).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddressChange {
+    pub id: uuid::Uuid,
+    pub organisation: OrganisationId,
+    pub owner: Owner,
+    pub address: String,
+    pub registrable_domain: String,
+    pub requested_by: UserId,
+    pub requested_at: Timestamp,
+    /// `Some(true)` approved, `Some(false)` rejected, `None` open.
+    pub approved: Option<bool>,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<Timestamp>,
+}

@@ -34,6 +34,7 @@ impl PgStore {
             (7, "board notify", include_str!("../../migrations/postgres/0007_board_notify.sql")),
             (8, "address registry", include_str!("../../migrations/postgres/0008_address_registry.sql")),
             (9, "acknowledgement", include_str!("../../migrations/postgres/0009_acknowledgement.sql")),
+            (10, "address changes", include_str!("../../migrations/postgres/0010_address_changes.sql")),
         ])
     }
 

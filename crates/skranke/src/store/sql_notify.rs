@@ -7,7 +7,9 @@ macro_rules! notify_helpers {
         use skranke_core::ids::AddressId;
         use skranke_core::notify::AddressState;
 
-        use crate::store::{AddressCode, AddressRecord, GateOutcome, HeldMessage, NewAddress, Owner, OwnerKind, Silence};
+        use crate::store::{
+            AddressChange, AddressCode, AddressRecord, GateOutcome, HeldMessage, NewAddress, Owner, OwnerKind, Silence,
+        };
 
         /// Acknowledges every tracked notification to `address` sent up to `sent_at`: a person
         /// acting on one shows the mailbox is read. Returns how many it acknowledged.
@@ -39,6 +41,66 @@ macro_rules! notify_helpers {
             .execute(&mut **tx)
             .await?;
             Ok(n)
+        }
+
+        /// Files `new` as its owner's current address: the old one is retired with its open code.
+        async fn put_address_tx(tx: &mut Tx, new: &NewAddress) -> StoreResult<()> {
+            // The owner's current address, and any code open for it, give way to the new one.
+            sqlx::query(
+                "DELETE FROM address_codes WHERE address_id IN (SELECT id FROM addresses \
+                 WHERE owner_kind = $1 AND owner_id = $2 AND retired_at IS NULL)",
+            )
+            .bind(new.owner.kind.as_str())
+            .bind(new.owner.id)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(
+                "UPDATE addresses SET retired_at = $3, version = version + 1 \
+                 WHERE owner_kind = $1 AND owner_id = $2 AND retired_at IS NULL",
+            )
+            .bind(new.owner.kind.as_str())
+            .bind(new.owner.id)
+            .bind(us(new.created_at))
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, registrable_domain, \
+                 state, flag_reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'unverified', $8, $9, $10)",
+            )
+            .bind(new.id.as_uuid())
+            .bind(new.organisation.as_uuid())
+            .bind(new.owner.kind.audience().as_str())
+            .bind(new.owner.kind.as_str())
+            .bind(new.owner.id)
+            .bind(&new.address)
+            .bind(&new.registrable_domain)
+            .bind(new.flag_reason.as_deref())
+            .bind(new.created_by.map(|u| u.as_uuid()))
+            .bind(us(new.created_at))
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+
+        fn change_from_row(r: &DbRow) -> StoreResult<AddressChange> {
+            let opt_ts = |col: &str| -> StoreResult<Option<Timestamp>> {
+                r.try_get::<Option<i64>, _>(col)?.map(from_us).transpose()
+            };
+            Ok(AddressChange {
+                id: r.try_get("id")?,
+                organisation: skranke_core::ids::OrganisationId::from_uuid(r.try_get("organisation_id")?),
+                owner: Owner::new(
+                    OwnerKind::parse(&r.try_get::<String, _>("owner_kind")?).ok_or_else(|| corrupt("owner kind"))?,
+                    r.try_get("owner_id")?,
+                ),
+                address: r.try_get("address")?,
+                registrable_domain: r.try_get("registrable_domain")?,
+                requested_by: UserId::from_uuid(r.try_get("requested_by")?),
+                requested_at: from_us(r.try_get("requested_at")?)?,
+                approved: r.try_get::<Option<String>, _>("decision")?.map(|d| d == "approved"),
+                decided_by: r.try_get::<Option<Uuid>, _>("decided_by")?.map(UserId::from_uuid),
+                decided_at: opt_ts("decided_at")?,
+            })
         }
 
         const ADDRESS_COLUMNS: &str = "id, organisation_id, owner_kind, owner_id, address, registrable_domain, state, \
@@ -90,40 +152,92 @@ macro_rules! notify_store_methods {
     () => {
         async fn put_address(&self, new: &NewAddress, audit: &[AuditRecord]) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            // The owner's current address, and any code open for it, give way to the new one.
+            put_address_tx(&mut tx, new).await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn propose_address(&self, change: &AddressChange, audit: &[AuditRecord]) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            // A new proposal for the same owner replaces an open one.
+            sqlx::query("DELETE FROM address_changes WHERE owner_kind = $1 AND owner_id = $2 AND decision IS NULL")
+                .bind(change.owner.kind.as_str())
+                .bind(change.owner.id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
-                "DELETE FROM address_codes WHERE address_id IN (SELECT id FROM addresses \
-                 WHERE owner_kind = $1 AND owner_id = $2 AND retired_at IS NULL)",
+                "INSERT INTO address_changes (id, organisation_id, owner_kind, owner_id, address, registrable_domain, \
+                 requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
-            .bind(new.owner.kind.as_str())
-            .bind(new.owner.id)
+            .bind(change.id)
+            .bind(change.organisation.as_uuid())
+            .bind(change.owner.kind.as_str())
+            .bind(change.owner.id)
+            .bind(&change.address)
+            .bind(&change.registrable_domain)
+            .bind(change.requested_by.as_uuid())
+            .bind(us(change.requested_at))
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
-                "UPDATE addresses SET retired_at = $3, version = version + 1 \
-                 WHERE owner_kind = $1 AND owner_id = $2 AND retired_at IS NULL",
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn address_changes(
+            &self,
+            organisation: skranke_core::ids::OrganisationId,
+        ) -> StoreResult<Vec<AddressChange>> {
+            let rows = sqlx::query(
+                "SELECT id, organisation_id, owner_kind, owner_id, address, registrable_domain, requested_by, \
+                 requested_at, decided_by, decided_at, decision FROM address_changes \
+                 WHERE organisation_id = $1 AND decision IS NULL ORDER BY requested_at, id",
             )
-            .bind(new.owner.kind.as_str())
-            .bind(new.owner.id)
-            .bind(us(new.created_at))
-            .execute(&mut *tx)
+            .bind(organisation.as_uuid())
+            .fetch_all(&self.pool)
             .await?;
-            sqlx::query(
-                "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, registrable_domain, \
-                 state, flag_reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'unverified', $8, $9, $10)",
+            rows.iter().map(change_from_row).collect()
+        }
+
+        async fn get_address_change(&self, id: Uuid) -> StoreResult<Option<AddressChange>> {
+            let row = sqlx::query(
+                "SELECT id, organisation_id, owner_kind, owner_id, address, registrable_domain, requested_by, \
+                 requested_at, decided_by, decided_at, decision FROM address_changes WHERE id = $1",
             )
-            .bind(new.id.as_uuid())
-            .bind(new.organisation.as_uuid())
-            .bind(new.owner.kind.audience().as_str())
-            .bind(new.owner.kind.as_str())
-            .bind(new.owner.id)
-            .bind(&new.address)
-            .bind(&new.registrable_domain)
-            .bind(new.flag_reason.as_deref())
-            .bind(new.created_by.map(|u| u.as_uuid()))
-            .bind(us(new.created_at))
-            .execute(&mut *tx)
+            .bind(id)
+            .fetch_optional(&self.pool)
             .await?;
+            row.as_ref().map(change_from_row).transpose()
+        }
+
+        async fn decide_address_change(
+            &self,
+            id: Uuid,
+            by: UserId,
+            now: Timestamp,
+            approved: Option<&NewAddress>,
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            // Open, and not the asker's own: the second pair of eyes is checked in the statement.
+            let decided = sqlx::query(
+                "UPDATE address_changes SET decision = $2, decided_by = $3, decided_at = $4 \
+                 WHERE id = $1 AND decision IS NULL AND requested_by <> $3",
+            )
+            .bind(id)
+            .bind(if approved.is_some() { "approved" } else { "rejected" })
+            .bind(by.as_uuid())
+            .bind(us(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if decided != 1 {
+                return Err(StoreError::Conflict);
+            }
+            if let Some(new) = approved {
+                put_address_tx(&mut tx, new).await?;
+            }
             append_audit_tx(&mut tx, audit).await?;
             tx.commit().await?;
             Ok(())

@@ -50,6 +50,7 @@ impl SqliteStore {
             (7, "board notify", include_str!("../../migrations/sqlite/0007_board_notify.sql")),
             (8, "address registry", include_str!("../../migrations/sqlite/0008_address_registry.sql")),
             (9, "acknowledgement", include_str!("../../migrations/sqlite/0009_acknowledgement.sql")),
+            (10, "address changes", include_str!("../../migrations/sqlite/0010_address_changes.sql")),
         ])
     }
 

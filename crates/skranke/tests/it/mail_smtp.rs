@@ -17,7 +17,7 @@ use skranke_core::access::Role;
 use skranke_core::notify::AddressState;
 use uuid::Uuid;
 
-use crate::notify_app::{IntoAny, World, drain_with, principal, transfer_one, world, world_named};
+use crate::notify_app::{IntoAny, World, drain_with, principal, set_mailbox, transfer_one, world, world_named};
 use crate::support::*;
 
 both!(
@@ -170,7 +170,7 @@ fn code_in(server: &SmtpServer, address: &str) -> String {
 
 async fn verified_over(w: &World, server: &SmtpServer, settings: &WorkerSettings, mailbox: Mailbox, address: &str) {
     let admin = principal(w, Role::OrgAdmin);
-    let record = notify::set_mailbox(&w.app, &admin, mailbox, address).await.unwrap();
+    let record = set_mailbox(w, &admin, mailbox, address).await.unwrap();
     notify::request_code(&w.app, &admin, record.id).await.unwrap();
     drain_with(&w.app, settings.clone()).await;
     let code = code_in(server, address);
@@ -187,7 +187,7 @@ async fn the_fredericia_replay<S: TestDb + IntoAny>(store: S) {
     let admin = principal(&w, Role::OrgAdmin);
     let receptionist = principal(&w, Role::Receptionist);
 
-    match notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fred.dk").await {
+    match set_mailbox(&w, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fred.dk").await {
         Err(AppError::AccountEmailNotOwn { resembles, .. }) => assert_eq!(resembles.as_deref(), Some("fredericia.dk")),
         other => panic!("expected a refusal naming fredericia.dk, got {other:?}"),
     }
@@ -250,8 +250,7 @@ async fn a_relay_without_tls_gets_no_personal_data<S: TestDb + IntoAny>(store: S
     let w = world(&store, "fredericia.dk").await;
     let admin = principal(&w, Role::OrgAdmin);
     // TLS required, none offered: the code is held, never sent in plaintext.
-    let record =
-        notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await.unwrap();
+    let record = set_mailbox(&w, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await.unwrap();
     notify::request_code(&w.app, &admin, record.id).await.unwrap();
     drain_with(&w.app, plain.settings(Security::Starttls)).await;
     assert!(plain.received().is_empty());
@@ -312,8 +311,7 @@ async fn a_cpr_number_in_a_message_blocks_it<S: TestDb + IntoAny>(store: S) {
     // Synthetic number in the organisation's name, which the code mail quotes.
     let w = world_named(&store, "fredericia.dk", "Kommune 010290-4000").await;
     let admin = principal(&w, Role::OrgAdmin);
-    let record =
-        notify::set_mailbox(&w.app, &admin, Mailbox::Centre(w.centre.id), "borgerservice@fredericia.dk").await.unwrap();
+    let record = set_mailbox(&w, &admin, Mailbox::Centre(w.centre.id), "borgerservice@fredericia.dk").await.unwrap();
     notify::request_code(&w.app, &admin, record.id).await.unwrap();
     drain_with(&w.app, server.settings(Security::Starttls)).await;
     assert!(server.received().is_empty());
@@ -329,8 +327,7 @@ async fn transient_failures_retry_and_permanent_ones_hold_and_count_bounces<S: T
     let settings = flaky.settings(Security::None);
     let w = world(&store, "fredericia.dk").await;
     let admin = principal(&w, Role::OrgAdmin);
-    let record =
-        notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await.unwrap();
+    let record = set_mailbox(&w, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await.unwrap();
     notify::request_code(&w.app, &admin, record.id).await.unwrap();
     // First try: 451. The message waits for its next attempt.
     drain_with(&w.app, settings.clone()).await;

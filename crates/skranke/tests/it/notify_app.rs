@@ -27,6 +27,7 @@ both!(
     other_organisations_mailboxes_are_not_found,
     a_signed_in_user_proves_their_own_address,
     notifications_are_acknowledged_and_silence_raises_one_alert,
+    a_second_administrator_approves_mailbox_changes,
 );
 
 pub trait IntoAny {
@@ -139,9 +140,23 @@ async fn code_sent_to(app: &App, address: &str) -> String {
     mail.body_text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("six digits").to_owned()
 }
 
+/// Proposes a mailbox address and has a second administrator approve it (RS-60).
+pub async fn set_mailbox(
+    w: &World,
+    admin: &Principal,
+    mailbox: Mailbox,
+    address: &str,
+) -> Result<skranke::store::AddressRecord, AppError> {
+    let second = principal(w, Role::OrgAdmin);
+    match notify::propose_mailbox(&w.app, admin, mailbox, address).await? {
+        Some(change) => Ok(notify::decide_change(&w.app, &second, change.id, true).await?.unwrap()),
+        None => Ok(notify::mailbox(&w.app, admin, mailbox).await?.unwrap()),
+    }
+}
+
 /// Sets a mailbox and proves it with the code that reached it.
 async fn verified_mailbox(w: &World, admin: &Principal, mailbox: Mailbox, address: &str) {
-    let record = notify::set_mailbox(&w.app, admin, mailbox, address).await.unwrap();
+    let record = set_mailbox(w, admin, mailbox, address).await.unwrap();
     notify::request_code(&w.app, admin, record.id).await.unwrap();
     drain(&w.app).await;
     let code = code_sent_to(&w.app, address).await;
@@ -161,7 +176,7 @@ async fn the_fredericia_address_is_refused_when_typed_and_held_when_imported<S: 
     let receptionist = principal(&w, Role::Receptionist);
 
     // Typed at set-up: refused, naming the domain it resembles.
-    let typed = notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fred.dk").await;
+    let typed = set_mailbox(&w, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fred.dk").await;
     match typed {
         Err(AppError::AccountEmailNotOwn { resembles, .. }) => assert_eq!(resembles.as_deref(), Some("fredericia.dk")),
         other => panic!("expected a refusal naming fredericia.dk, got {other:?}"),
@@ -246,7 +261,7 @@ async fn mailbox_codes_verify_and_wrong_codes_are_counted<S: TestDb + IntoAny>(s
     let admin = principal(&w, Role::CentreAdmin);
     let caseworker = principal(&w, Role::Caseworker);
     let mailbox = Mailbox::Queue(w.borger.id);
-    let record = notify::set_mailbox(&w.app, &admin, mailbox, "  Borgerservice@Fredericia.DK ").await.unwrap();
+    let record = set_mailbox(&w, &admin, mailbox, "  Borgerservice@Fredericia.DK ").await.unwrap();
     assert_eq!(record.address, "borgerservice@fredericia.dk");
     assert_eq!(record.state, AddressState::Unverified);
     // A caseworker may not set or prove mailboxes.
@@ -285,7 +300,7 @@ async fn mailbox_codes_verify_and_wrong_codes_are_counted<S: TestDb + IntoAny>(s
         Err(AppError::Field { code: "address_code_void", .. })
     ));
     // A new address is a new, unverified record; the old one is retired, not edited.
-    let moved = notify::set_mailbox(&w.app, &admin, mailbox, "kontakt@fredericia.dk").await.unwrap();
+    let moved = set_mailbox(&w, &admin, mailbox, "kontakt@fredericia.dk").await.unwrap();
     assert_ne!(moved.id, record.id);
     assert_eq!(moved.state, AddressState::Unverified);
     assert!(w.app.store.get_address(record.id).await.unwrap().unwrap().retired_at.is_some());
@@ -299,9 +314,61 @@ async fn mailbox_codes_verify_and_wrong_codes_are_counted<S: TestDb + IntoAny>(s
         .filter(|e| e.record.action.as_str().starts_with("address."))
         .map(|e| e.record.action.as_str().to_owned())
         .collect();
-    assert_eq!(changes.first().map(String::as_str), Some("address.set"));
+    assert_eq!(changes.first().map(String::as_str), Some("address.change_proposed"));
     assert!(changes.iter().any(|a| a == "address.verified"));
-    assert_eq!(changes.last().map(String::as_str), Some("address.set"));
+    assert_eq!(changes.last().map(String::as_str), Some("address.change_approved"));
+}
+
+/// RS-60: a new mailbox address is only a proposal until another administrator approves it; the
+/// review shows old and new registrable domain and flags a change of domain; rejecting leaves the
+/// mailbox as it was.
+async fn a_second_administrator_approves_mailbox_changes<S: TestDb + IntoAny>(store: S) {
+    let w = world_named(&store, "fredericia.dk", "Fredericia Kommune").await;
+    // A second own domain, so a change of domain is possible inside the own domains.
+    store
+        .execute(
+            "UPDATE organisations SET mail_domains = '[\"fredericia.dk\", \"trekantomraadet.dk\"]' WHERE id = $1",
+            &[Arg::Id(w.org.as_uuid())],
+        )
+        .await;
+    let anna = principal(&w, Role::OrgAdmin);
+    let bo = principal(&w, Role::OrgAdmin);
+    let mailbox = Mailbox::Queue(w.ydelser.id);
+    let proposed = notify::propose_mailbox(&w.app, &anna, mailbox, "ydelser@fredericia.dk").await.unwrap().unwrap();
+    // Nothing is set yet, and the proposer cannot approve it herself.
+    assert!(notify::mailbox(&w.app, &anna, mailbox).await.unwrap().is_none());
+    assert!(matches!(
+        notify::decide_change(&w.app, &anna, proposed.id, true).await,
+        Err(AppError::Field { code: "same_administrator", .. })
+    ));
+    let first = notify::decide_change(&w.app, &bo, proposed.id, true).await.unwrap().unwrap();
+    assert_eq!(first.address, "ydelser@fredericia.dk");
+    assert_eq!(first.state, AddressState::Unverified);
+    // Decided once.
+    assert!(matches!(
+        notify::decide_change(&w.app, &bo, proposed.id, false).await,
+        Err(AppError::Field { code: "change_decided", .. })
+    ));
+    // A change of registrable domain is flagged for the reviewer; rejected, nothing changes.
+    let second = notify::propose_mailbox(&w.app, &anna, mailbox, "ydelser@trekantomraadet.dk").await.unwrap().unwrap();
+    let pending = notify::pending_changes(&w.app, &bo, w.org).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(pending[0].domain_changes());
+    assert_eq!(pending[0].current.as_ref().unwrap().registrable_domain, "fredericia.dk");
+    assert_eq!(pending[0].change.registrable_domain, "trekantomraadet.dk");
+    assert!(notify::decide_change(&w.app, &bo, second.id, false).await.unwrap().is_none());
+    assert_eq!(notify::mailbox(&w.app, &anna, mailbox).await.unwrap().unwrap().id, first.id);
+    assert!(notify::pending_changes(&w.app, &bo, w.org).await.unwrap().is_empty());
+    let entries = w.app.store.audit_page(0, 1000).await.unwrap();
+    let rejected = entries.iter().find(|e| e.record.action.as_str() == "address.change_rejected").unwrap();
+    let detail = serde_json::to_value(&rejected.record.detail).unwrap();
+    assert_eq!(detail["domain_changed"], true);
+    assert_eq!(detail["old"]["registrable_domain"], "fredericia.dk");
+    assert_eq!(detail["new"]["registrable_domain"], "trekantomraadet.dk");
+    // Another organisation's administrator cannot decide it.
+    let third = notify::propose_mailbox(&w.app, &anna, mailbox, "kontakt@fredericia.dk").await.unwrap().unwrap();
+    let stranger = principal(&world(&store, "vejle.dk").await, Role::OrgAdmin);
+    assert!(matches!(notify::decide_change(&w.app, &stranger, third.id, true).await, Err(AppError::NotFound(_))));
 }
 
 async fn other_organisations_mailboxes_are_not_found<S: TestDb + IntoAny>(store: S) {
@@ -309,10 +376,9 @@ async fn other_organisations_mailboxes_are_not_found<S: TestDb + IntoAny>(store:
     let other = world(&store, "vejle.dk").await;
     let admin = principal(&w, Role::OrgAdmin);
     let stranger = principal(&other, Role::OrgAdmin);
-    let record =
-        notify::set_mailbox(&w.app, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await.unwrap();
+    let record = set_mailbox(&w, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await.unwrap();
     for result in [
-        notify::set_mailbox(&w.app, &stranger, Mailbox::Queue(w.ydelser.id), "x@vejle.dk").await.map(drop),
+        notify::propose_mailbox(&w.app, &stranger, Mailbox::Queue(w.ydelser.id), "x@vejle.dk").await.map(drop),
         notify::request_code(&w.app, &stranger, record.id).await,
         notify::confirm_code(&w.app, &stranger, record.id, "123456").await.map(drop),
         notify::held_messages(&w.app, &stranger, w.org).await.map(drop),

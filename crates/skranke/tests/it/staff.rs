@@ -902,6 +902,9 @@ const ROUTES: &[RouteSpec] = &[
     ("POST", "/staff/mail/addresses/{address}/confirm", &[("code", "000000")], Permission::ManageCentre, At::CentreA),
     ("POST", "/staff/mail/held/{held}/release", &[], Permission::ManageOrganisation, At::OrgA),
     ("POST", "/staff/mail/held/{held2}/discard", &[], Permission::ManageOrganisation, At::OrgA),
+    // After the address routes: approving retires the queue's current address.
+    ("POST", "/staff/mail/changes/{change}/approve", &[], Permission::ManageCentre, At::CentreA),
+    ("POST", "/staff/mail/changes/{change2}/reject", &[], Permission::ManageCentre, At::CentreA),
     (
         "POST",
         "/staff/mail/mailboxes",
@@ -1031,6 +1034,7 @@ async fn every_route_for_every_role() {
         let visit = app.store.issue_ticket(&arrival, "B", None).await.unwrap().id;
         // A mailbox address of queue A with an open code, and two held messages of organisation A.
         let (address, held, held2, sent) = mail_fixtures(&app, org_a, queue_a).await;
+        let (change, change2) = change_fixtures(&app, org_a, queue_a, centre_a).await;
         let fill = |text: &str, n: usize| {
             text.replace("{user}", &target.to_string())
                 .replace("{token}", &token.to_string())
@@ -1046,6 +1050,8 @@ async fn every_route_for_every_role() {
                 .replace("{held2}", &held2.to_string())
                 .replace("{held}", &held.to_string())
                 .replace("{sent}", &sent.to_string())
+                .replace("{change2}", &change2.to_string())
+                .replace("{change}", &change.to_string())
                 .replace("{n}", &n.to_string())
         };
         for (method, path, form, permission, at) in ROUTES {
@@ -1202,6 +1208,38 @@ async fn mail_fixtures(
         held.push(id.as_uuid());
     }
     (address.as_uuid(), held[0], held[1], held[2])
+}
+
+/// Two open mailbox proposals of organisation A (a queue's and a centre's), asked by someone
+/// who is not in the walk, for the approve and reject routes.
+async fn change_fixtures(
+    app: &StaffApp,
+    org: skranke_core::ids::OrganisationId,
+    queue: skranke_core::ids::QueueId,
+    centre: skranke_core::ids::CentreId,
+) -> (uuid::Uuid, uuid::Uuid) {
+    use skranke::store::{AddressChange, Owner, OwnerKind};
+    let mut ids = Vec::new();
+    for (owner, address) in [
+        (Owner::new(OwnerKind::Queue, queue.as_uuid()), "koe-ny@eksempelkommune.dk"),
+        (Owner::new(OwnerKind::Centre, centre.as_uuid()), "center-ny@eksempelkommune.dk"),
+    ] {
+        let change = AddressChange {
+            id: uuid::Uuid::new_v4(),
+            organisation: org,
+            owner,
+            address: address.into(),
+            registrable_domain: "eksempelkommune.dk".into(),
+            requested_by: skranke_core::ids::UserId::from_uuid(uuid::Uuid::new_v4()),
+            requested_at: app.clock.now(),
+            approved: None,
+            decided_by: None,
+            decided_at: None,
+        };
+        app.store.propose_address(&change, &[]).await.unwrap();
+        ids.push(change.id);
+    }
+    (ids[0], ids[1])
 }
 
 /// Whether a table path (`/x/{centre}/desk/visits/{visit}/park`) is an instance of a route

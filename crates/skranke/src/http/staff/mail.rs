@@ -33,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/mail/mailboxes", post(set_mailbox))
         .route("/staff/mail/addresses/{id}/code", post(request_code))
         .route("/staff/mail/addresses/{id}/confirm", post(confirm_code))
+        .route("/staff/mail/changes/{id}/approve", post(approve))
+        .route("/staff/mail/changes/{id}/reject", post(reject))
         .route("/staff/mail/held/{id}/release", post(release))
         .route("/staff/mail/held/{id}/discard", post(discard))
         // The link in staff notifications: opening it signed in acknowledges (RS-40).
@@ -66,6 +68,19 @@ struct AddressRow {
     last_acknowledged: String,
 }
 
+struct ChangeRow {
+    id: String,
+    owner: String,
+    old_address: String,
+    old_domain: String,
+    new_address: String,
+    new_domain: String,
+    domain_changes: bool,
+    requested_by: String,
+    when: String,
+    mine: bool,
+}
+
 struct OwnerOption {
     value: String,
     label: String,
@@ -87,6 +102,7 @@ struct MailPage {
     held: Vec<HeldRow>,
     addresses: Vec<AddressRow>,
     owners: Vec<OwnerOption>,
+    changes: Vec<ChangeRow>,
     typed_owner: String,
     typed_address: String,
 }
@@ -120,15 +136,32 @@ async fn render(s: &AppState, staff: &Staff, problem: Option<Problem>, typed: Op
         }
     }
     let name_of = |id: uuid::Uuid| names.iter().find(|(i, _)| *i == id).map(|(_, n)| n.clone());
+    let owner_label = |kind: OwnerKind, id: uuid::Uuid| match kind {
+        OwnerKind::Organisation => t(lang, "staff.mail.owner_organisation").to_owned(),
+        OwnerKind::User => t(lang, "staff.mail.owner_user").to_owned(),
+        OwnerKind::Staff => t(lang, "staff.mail.owner_staff").to_owned(),
+        _ => name_of(id).unwrap_or_default(),
+    };
+    let mut changes = Vec::new();
+    for pending in notify::pending_changes(&s.app, &staff.p, org).await.map_err(|e| staff.fail(e))? {
+        let who = s.app.store.get_user(pending.change.requested_by).await.map_err(|e| staff.fail(e))?;
+        changes.push(ChangeRow {
+            id: pending.change.id.to_string(),
+            owner: owner_label(pending.change.owner.kind, pending.change.owner.id),
+            old_address: pending.current.as_ref().map(|c| c.address.clone()).unwrap_or_default(),
+            old_domain: pending.current.as_ref().map(|c| c.registrable_domain.clone()).unwrap_or_default(),
+            domain_changes: pending.domain_changes(),
+            new_address: pending.change.address.clone(),
+            new_domain: pending.change.registrable_domain.clone(),
+            requested_by: who.map(|u| u.name).unwrap_or_default(),
+            when: format_local(lang, pending.change.requested_at, &zone),
+            mine: pending.change.requested_by == staff.p.user,
+        });
+    }
     let addresses = registry
         .iter()
         .map(|a| {
-            let owner = match a.owner.kind {
-                OwnerKind::Organisation => t(lang, "staff.mail.owner_organisation").to_owned(),
-                OwnerKind::User => t(lang, "staff.mail.owner_user").to_owned(),
-                OwnerKind::Staff => t(lang, "staff.mail.owner_staff").to_owned(),
-                _ => name_of(a.owner.id).unwrap_or_default(),
-            };
+            let owner = owner_label(a.owner.kind, a.owner.id);
             let state = a.state.at(s.app.clock.now());
             AddressRow {
                 id: a.id.to_string(),
@@ -167,6 +200,7 @@ async fn render(s: &AppState, staff: &Staff, problem: Option<Problem>, typed: Op
         held,
         addresses,
         owners,
+        changes,
         typed_owner: keep("owner"),
         typed_address: keep("address"),
     }
@@ -223,10 +257,10 @@ async fn set_mailbox(State(s): State<AppState>, staff: Staff, Form(f): Form<RawF
     // case then finds the mailbox outside their reach (404), as for any other organisation's.
     let org = own_or_none(&staff);
     let r = match mailbox_of(field(&f, "owner"), org) {
-        Ok(mailbox) => notify::set_mailbox(&s.app, &staff.p, mailbox, field(&f, "address")).await.map(drop),
+        Ok(mailbox) => notify::propose_mailbox(&s.app, &staff.p, mailbox, field(&f, "address")).await.map(drop),
         Err(e) => Err(e),
     };
-    after(&s, &staff, "mailbox_set", Some(&f), r).await
+    after(&s, &staff, "proposed", Some(&f), r).await
 }
 
 fn id_of<T>(staff: &Staff, raw: &str, make: fn(uuid::Uuid) -> T) -> Result<T, super::StaffError> {
@@ -276,4 +310,16 @@ async fn acknowledge(State(s): State<AppState>, staff: Staff, Path(id): Path<Str
         notify::AckTarget::Desk(centre) => Ok(Redirect::to(&format!("/staff/centres/{centre}/desk")).into_response()),
         notify::AckTarget::Home => Ok(Redirect::to("/staff").into_response()),
     }
+}
+
+async fn approve(State(s): State<AppState>, staff: Staff, Path(id): Path<String>) -> StaffResult {
+    let id: uuid::Uuid = id.parse().map_err(|_| staff.fail(AppError::NotFound("change")))?;
+    let r = notify::decide_change(&s.app, &staff.p, id, true).await;
+    after(&s, &staff, "approved", None, r).await
+}
+
+async fn reject(State(s): State<AppState>, staff: Staff, Path(id): Path<String>) -> StaffResult {
+    let id: uuid::Uuid = id.parse().map_err(|_| staff.fail(AppError::NotFound("change")))?;
+    let r = notify::decide_change(&s.app, &staff.p, id, false).await;
+    after(&s, &staff, "rejected", None, r).await
 }
