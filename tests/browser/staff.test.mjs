@@ -209,6 +209,11 @@ describe('staff', () => {
       await page.waitForURL(/done=verified/);
       assert.match(await page.locator('tr', { hasText: 'koe@eksempelkommune.dk' }).innerText(), /bekræftet/);
       await checkA11y(page, 'mail page with a proven mailbox');
+      // The data-flow map: every path mail can take, drawn and listed.
+      await page.getByRole('link', { name: /Dataflow/ }).click();
+      await page.locator('svg[role=img]').waitFor();
+      assert.match(await page.locator('table').innerText(), /Borger flyttet til en anden kø/);
+      await checkA11y(page, 'data-flow map');
     });
   });
 

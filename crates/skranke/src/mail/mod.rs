@@ -4,6 +4,7 @@
 //! and the worker delivers it. RS-13: the first mail to a citizen's address carries only the code.
 //! RS-02: citizen mail names the service only when its sensitivity is `normal`.
 
+pub mod flows;
 mod gate;
 mod render;
 mod route;
@@ -213,7 +214,9 @@ mod tests {
             MailPayload::BookingConfirmed(booking(Some("MRKSERVICE"))),
             MailPayload::BookingConfirmed(booking(None)),
             MailPayload::BookingCancelled(booking(Some("MRKSERVICE"))),
+            MailPayload::BookingCancelled(booking(None)),
             MailPayload::BookingMoved(booking(None)),
+            MailPayload::BookingMoved(booking(Some("MRKSERVICE"))),
             MailPayload::AddressCode { code: "MRKCODE".into(), organisation: "MRKORG".into() },
             MailPayload::VisitTransferred(TransferFacts {
                 visit,
@@ -239,6 +242,29 @@ mod tests {
                 link: "https://x/MRKLINK".into(),
             }),
         ]
+    }
+
+    /// RS-62: the data-flow map says of every template exactly what the template declares (the
+    /// most it may carry), and every template is on the map.
+    #[test]
+    fn the_data_flow_map_matches_the_templates() {
+        let payloads = every_payload();
+        for payload in &payloads {
+            let flows: Vec<_> = flows::FLOWS.iter().filter(|f| f.template == payload.template()).collect();
+            assert!(!flows.is_empty(), "{} is not on the data-flow map", payload.template());
+            for f in flows {
+                assert!(payload.classes().is_subset(f.classes), "{}: map says {:?}", f.template, f.classes.to_names());
+            }
+        }
+        for f in flows::FLOWS {
+            let widest = payloads
+                .iter()
+                .filter(|p| p.template() == f.template)
+                .fold(DataClasses::EMPTY, |acc, p| DataClasses::from_iter(acc.iter().chain(p.classes().iter())));
+            assert_eq!(widest, f.classes, "{} on the map differs from what it declares", f.template);
+        }
+        let svg = flows::svg(Lang::Da);
+        assert!(svg.starts_with("<svg") && svg.contains("role=\"img\"") && !svg.contains("mail.flows."));
     }
 
     /// RS-01, RS-02, RS-50: every class that reaches a rendered message is declared by it, staff

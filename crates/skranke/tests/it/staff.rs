@@ -897,6 +897,7 @@ const ROUTES: &[RouteSpec] = &[
     ("POST", "/staff/account/address/code", &[], Permission::ManageOwnAccount, At::Own),
     ("POST", "/staff/account/address/confirm", &[("code", "000000")], Permission::ManageOwnAccount, At::Own),
     ("GET", "/staff/mail/held", &[], Permission::ManageOrganisation, At::OwnOrg),
+    ("GET", "/staff/mail/flows", &[], Permission::ManageOrganisation, At::OwnOrg),
     ("GET", "/staff/ack/{sent}", &[], Permission::ViewQueue, At::CentreA),
     ("POST", "/staff/mail/addresses/{address}/code", &[], Permission::ManageCentre, At::CentreA),
     ("POST", "/staff/mail/addresses/{address}/confirm", &[("code", "000000")], Permission::ManageCentre, At::CentreA),

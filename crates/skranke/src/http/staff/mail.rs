@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/mail", get(page))
         // The link in held-message alerts.
         .route("/staff/mail/held", get(page))
+        .route("/staff/mail/flows", get(flows_page))
         .route("/staff/mail/mailboxes", post(set_mailbox))
         .route("/staff/mail/addresses/{id}/code", post(request_code))
         .route("/staff/mail/addresses/{id}/confirm", post(confirm_code))
@@ -322,4 +323,49 @@ async fn reject(State(s): State<AppState>, staff: Staff, Path(id): Path<String>)
     let id: uuid::Uuid = id.parse().map_err(|_| staff.fail(AppError::NotFound("change")))?;
     let r = notify::decide_change(&s.app, &staff.p, id, false).await;
     after(&s, &staff, "rejected", None, r).await
+}
+
+struct FlowRow {
+    event: &'static str,
+    recipient: &'static str,
+    classes: String,
+    personal: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/mail_flows.html")]
+struct FlowsPage {
+    c: Chrome,
+    csrf: String,
+    nav: Vec<NavLink>,
+    current: String,
+    svg: String,
+    rows: Vec<FlowRow>,
+}
+
+/// The data-flow map (RS-62): every path mail can take, with the data it may carry.
+async fn flows_page(staff: Staff) -> StaffResult {
+    let org = staff.p.organisation.ok_or_else(|| staff.fail(AppError::Forbidden))?;
+    if !staff.may(Permission::ManageOrganisation, Target::Organisation(org)) {
+        return Err(staff.fail(AppError::Forbidden));
+    }
+    let lang = staff.c.lang;
+    let rows = crate::mail::flows::FLOWS
+        .iter()
+        .map(|f| FlowRow {
+            event: t(lang, &format!("mail.flows.event.{}", f.event)),
+            recipient: t(lang, &format!("mail.flows.to.{}", f.recipient)),
+            classes: crate::mail::flows::class_names(lang, f.classes),
+            personal: f.classes.any_personal(),
+        })
+        .collect();
+    Ok(FlowsPage {
+        c: staff.c.clone(),
+        csrf: staff.csrf().to_owned(),
+        nav: nav(&staff),
+        current: "/staff/mail".into(),
+        svg: crate::mail::flows::svg(lang),
+        rows,
+    }
+    .into_response())
 }
