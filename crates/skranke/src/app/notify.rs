@@ -467,12 +467,5 @@ fn audit(
     id: AddressId,
     detail: serde_json::Value,
 ) -> Result<AuditRecord, AppError> {
-    Ok(AuditRecord {
-        at,
-        organisation: Some(organisation),
-        actor: p.actor(),
-        action: action(name),
-        object: object("address", id),
-        detail: Detail::new(detail).map_err(|_| AppError::BadRequest("address.change_too_large"))?,
-    })
+    audit_object(p, at, organisation, name, "address", id, detail)
 }

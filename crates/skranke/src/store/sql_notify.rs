@@ -82,6 +82,9 @@ macro_rules! notify_helpers {
             Ok(())
         }
 
+        const CHANGE_COLUMNS: &str = "id, organisation_id, owner_kind, owner_id, address, registrable_domain, \
+             requested_by, requested_at, decided_by, decided_at, decision";
+
         fn change_from_row(r: &DbRow) -> StoreResult<AddressChange> {
             let opt_ts = |col: &str| -> StoreResult<Option<Timestamp>> {
                 r.try_get::<Option<i64>, _>(col)?.map(from_us).transpose()
@@ -189,11 +192,11 @@ macro_rules! notify_store_methods {
             &self,
             organisation: skranke_core::ids::OrganisationId,
         ) -> StoreResult<Vec<AddressChange>> {
-            let rows = sqlx::query(
-                "SELECT id, organisation_id, owner_kind, owner_id, address, registrable_domain, requested_by, \
-                 requested_at, decided_by, decided_at, decision FROM address_changes \
-                 WHERE organisation_id = $1 AND decision IS NULL ORDER BY requested_at, id",
-            )
+            let sql = format!(
+                "SELECT {CHANGE_COLUMNS} FROM address_changes WHERE organisation_id = $1 AND decision IS NULL \
+                 ORDER BY requested_at, id"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(organisation.as_uuid())
             .fetch_all(&self.pool)
             .await?;
@@ -201,10 +204,8 @@ macro_rules! notify_store_methods {
         }
 
         async fn get_address_change(&self, id: Uuid) -> StoreResult<Option<AddressChange>> {
-            let row = sqlx::query(
-                "SELECT id, organisation_id, owner_kind, owner_id, address, registrable_domain, requested_by, \
-                 requested_at, decided_by, decided_at, decision FROM address_changes WHERE id = $1",
-            )
+            let sql = format!("SELECT {CHANGE_COLUMNS} FROM address_changes WHERE id = $1");
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;

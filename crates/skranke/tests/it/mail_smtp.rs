@@ -17,7 +17,9 @@ use skranke_core::access::Role;
 use skranke_core::notify::AddressState;
 use uuid::Uuid;
 
-use crate::notify_app::{IntoAny, World, drain_with, principal, set_mailbox, transfer_one, world, world_named};
+use crate::notify_app::{
+    IntoAny, World, drain_with, import_fred_dk, principal, set_mailbox, transfer_one, world, world_named,
+};
 use crate::support::*;
 
 both!(
@@ -193,20 +195,7 @@ async fn the_fredericia_replay<S: TestDb + IntoAny>(store: S) {
     }
     verified_over(&w, &server, &settings, Mailbox::Organisation(w.org), "it-drift@fredericia.dk").await;
 
-    store
-        .execute(
-            "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, registrable_domain, \
-             state, verified_at, expires_at, created_at) VALUES ($1, $2, 'shared_mailbox', 'queue', $3, \
-             'ydelser@fred.dk', 'fred.dk', 'verified', $4, $5, $4)",
-            &[
-                Arg::Id(Uuid::new_v4()),
-                Arg::Id(w.org.as_uuid()),
-                Arg::Id(w.ydelser.id.as_uuid()),
-                at(now()),
-                at(later(60 * 24 * 365)),
-            ],
-        )
-        .await;
+    import_fred_dk(&store, &w).await;
     let before = server.received().len();
     for _ in 0..14 {
         transfer_one(&w, &receptionist).await;

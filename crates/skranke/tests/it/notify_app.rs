@@ -9,7 +9,7 @@ use skranke::app::queue::Action;
 use skranke::app::{App, AppError, AppSettings, Principal, Via};
 use skranke::clock::ManualClock;
 use skranke::mail::{Worker, WorkerSettings};
-use skranke::store::{AnyStore, Centre, Organisation, PgStore, Queue, Service, SqliteStore, Store as _};
+use skranke::store::{Centre, Organisation, Queue, Service, Store as _};
 use skranke_core::access::{Grant, Role, Scope};
 use skranke_core::audit::Label;
 use skranke_core::calendar::ClosedDays;
@@ -30,21 +30,7 @@ both!(
     a_second_administrator_approves_mailbox_changes,
 );
 
-pub trait IntoAny {
-    fn any(&self) -> AnyStore;
-}
-
-impl IntoAny for SqliteStore {
-    fn any(&self) -> AnyStore {
-        AnyStore::Sqlite(self.clone())
-    }
-}
-
-impl IntoAny for PgStore {
-    fn any(&self) -> AnyStore {
-        AnyStore::Postgres(self.clone())
-    }
-}
+pub use crate::admin_app::IntoAny;
 
 pub struct World {
     pub app: App,
@@ -140,6 +126,25 @@ async fn code_sent_to(app: &App, address: &str) -> String {
     mail.body_text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("six digits").to_owned()
 }
 
+/// The incident's bad import: `ydelser@fred.dk` written straight into the registry as the
+/// transfer mailbox of `queue`, even marked verified, past every check the pages make.
+pub async fn import_fred_dk<S: TestDb>(store: &S, w: &World) {
+    store
+        .execute(
+            "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, registrable_domain, \
+             state, verified_at, expires_at, created_at) VALUES ($1, $2, 'shared_mailbox', 'queue', $3, \
+             'ydelser@fred.dk', 'fred.dk', 'verified', $4, $5, $4)",
+            &[
+                Arg::Id(Uuid::new_v4()),
+                Arg::Id(w.org.as_uuid()),
+                Arg::Id(w.ydelser.id.as_uuid()),
+                at(now()),
+                at(later(60 * 24 * 365)),
+            ],
+        )
+        .await;
+}
+
 /// Proposes a mailbox address and has a second administrator approve it (RS-60).
 pub async fn set_mailbox(
     w: &World,
@@ -187,20 +192,7 @@ async fn the_fredericia_address_is_refused_when_typed_and_held_when_imported<S: 
     verified_mailbox(&w, &admin, Mailbox::Organisation(w.org), "it-drift@fredericia.dk").await;
 
     // A bad import writes the address straight into the registry, even marked verified.
-    store
-        .execute(
-            "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, registrable_domain, \
-             state, verified_at, expires_at, created_at) VALUES ($1, $2, 'shared_mailbox', 'queue', $3, \
-             'ydelser@fred.dk', 'fred.dk', 'verified', $4, $5, $4)",
-            &[
-                Arg::Id(Uuid::new_v4()),
-                Arg::Id(w.org.as_uuid()),
-                Arg::Id(w.ydelser.id.as_uuid()),
-                at(now()),
-                at(later(60 * 24 * 365)),
-            ],
-        )
-        .await;
+    import_fred_dk(&store, &w).await;
     for _ in 0..14 {
         transfer_one(&w, &receptionist).await;
     }

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use skranke_core::access::{Permission, Target};
 use skranke_core::ids::{CentreId, QueueId, ServiceId, StaffId};
 
-use super::{NavLink, Staff, StaffResult, nav};
+use super::{NavLink, RawForm, Staff, StaffResult, field, nav};
 use crate::app::AppError;
 use crate::app::admin::{self, WEEKDAYS, hours_text};
 use crate::http::AppState;
@@ -46,12 +46,6 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/admin/centres/{id}/closed-days", post(save_closed_days))
         .route("/staff/admin/staff/{id}/absences", post(new_absence))
         .route("/staff/admin/staff/{id}/absences/{absence}/remove", post(remove_absence))
-}
-
-type RawForm = Vec<(String, String)>;
-
-fn field<'a>(f: &'a RawForm, name: &str) -> &'a str {
-    f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 
 fn version(f: &RawForm) -> i64 {

@@ -15,7 +15,7 @@ use skranke_core::access::{Permission, Target};
 use skranke_core::ids::{AddressId, CentreId, MessageId, OrganisationId, QueueId};
 use skranke_core::notify::AddressState;
 
-use super::{NavLink, Staff, StaffResult, nav};
+use super::{NavLink, RawForm, Staff, StaffResult, field, nav};
 use crate::app::AppError;
 use crate::app::notify::{self, Mailbox};
 use crate::http::AppState;
@@ -40,12 +40,6 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/mail/held/{id}/discard", post(discard))
         // The link in staff notifications: opening it signed in acknowledges (RS-40).
         .route("/staff/ack/{id}", get(acknowledge))
-}
-
-type RawForm = Vec<(String, String)>;
-
-fn field<'a>(f: &'a RawForm, name: &str) -> &'a str {
-    f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 
 struct HeldRow {

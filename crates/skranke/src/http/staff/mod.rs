@@ -94,6 +94,14 @@ impl FromRequestParts<AppState> for Staff {
 
 /// The notice for `?done=<what>` from the catalogue section `prefix`; nothing for a value the
 /// catalogue does not know (the query string is the visitor's to type).
+/// A posted form as its name–value pairs, in order (repeated names kept).
+pub(super) type RawForm = Vec<(String, String)>;
+
+/// The first value of `name` in a posted form, or `""`.
+pub(super) fn field<'a>(f: &'a RawForm, name: &str) -> &'a str {
+    f.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
 pub fn catalogue_notice(s: &Staff, prefix: &str) -> Option<String> {
     let done = s.query.get("done")?;
     crate::i18n::lookup(s.c.lang, &format!("{prefix}.{done}")).map(str::to_owned)
