@@ -196,19 +196,13 @@ macro_rules! notify_store_methods {
                 "SELECT {CHANGE_COLUMNS} FROM address_changes WHERE organisation_id = $1 AND decision IS NULL \
                  ORDER BY requested_at, id"
             );
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(organisation.as_uuid())
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(organisation.as_uuid()).fetch_all(&self.pool).await?;
             rows.iter().map(change_from_row).collect()
         }
 
         async fn get_address_change(&self, id: Uuid) -> StoreResult<Option<AddressChange>> {
             let sql = format!("SELECT {CHANGE_COLUMNS} FROM address_changes WHERE id = $1");
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
             row.as_ref().map(change_from_row).transpose()
         }
 
