@@ -28,6 +28,7 @@
 mod classes;
 mod gate;
 mod record;
+pub mod route;
 #[cfg(test)]
 mod tests;
 

@@ -9,6 +9,7 @@ use skranke_core::Interval;
 use skranke_core::availability::{AvailabilityInput, Slot, check_start, free_slots};
 use skranke_core::booking::{AppointmentStatus, CodeOutcome, judge_code};
 use skranke_core::ids::{AppointmentId, MessageId, ServiceId};
+use skranke_core::notify::route::{Event, Recipient};
 use skranke_core::reference::BookingReference;
 use skranke_core::secret::{ConfirmationCode, ManageToken};
 use skranke_core::text::{PersonName, PhoneNumber, TextError};
@@ -21,6 +22,8 @@ use crate::store::{Appointment, CentreView, NewAppointment, NewMessage, NewSlot,
 
 /// Longest range one availability request may ask for.
 pub const MAX_RANGE_DAYS: i32 = 62;
+/// How long before an appointment its reminder goes out: the day before (issue 6's default).
+pub const REMINDER_LEAD: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
 #[derive(Debug)]
 pub struct Availability {
@@ -228,9 +231,12 @@ impl App {
         match judge_code(&self.settings.hold, a.status, a.hold_expires_at, a.code_attempts, matches, now) {
             CodeOutcome::Confirm => {
                 let (service, centre) = self.service_and_centre(a.service_id).await?;
+                // The address is proven by this code whether or not the confirmation is routed.
                 let messages = match &a.citizen_email {
-                    Some(to) => vec![message(&a, to, &MailPayload::confirmed(&a, &service, &centre))?],
-                    None => Vec::new(),
+                    Some(to) if self.citizen_route(&centre, Event::BookingCreated).await? => {
+                        vec![message(&a, to, &MailPayload::confirmed(&a, &service, &centre))?]
+                    }
+                    _ => Vec::new(),
                 };
                 self.store.confirm_hold(a.id, a.code_attempts, &messages, now).await?;
                 self.availability_cache.invalidate();
@@ -258,8 +264,9 @@ impl App {
             return Err(AppError::InvalidState);
         }
         let (service, centre) = self.service_and_centre(a.service_id).await?;
+        let routed = self.citizen_route(&centre, Event::BookingCancelled).await?;
         let messages = match (&a.citizen_email, a.status) {
-            (Some(to), AppointmentStatus::Confirmed) => {
+            (Some(to), AppointmentStatus::Confirmed) if routed => {
                 vec![message(&a, to, &MailPayload::cancelled(&a, &service, &centre))?]
             }
             _ => Vec::new(),
@@ -267,6 +274,36 @@ impl App {
         self.store.cancel_appointment(a.id, &messages, now).await?;
         self.availability_cache.invalidate();
         self.store.get_appointment(a.id).await?.ok_or(AppError::NotFound("booking"))
+    }
+
+    /// Whether the organisation's routing rules send the citizen mail about `event`, read when
+    /// the message is built (issue 6, point 3).
+    async fn citizen_route(&self, centre: &CentreView, event: Event) -> Result<bool, AppError> {
+        Ok(self.store.route_table(centre.centre.organisation_id).await?.enabled(event, Recipient::Citizen))
+    }
+
+    /// Writes the reminders that are due (confirmed bookings starting within [`REMINDER_LEAD`],
+    /// booked at least that far ahead), each in the transaction that marks its booking reminded,
+    /// so a reminder is written once however many workers run. Returns how many bookings it
+    /// handled; a booking whose organisation has the reminder route off is marked without mail.
+    pub async fn send_reminders(&self) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        let due = self.store.due_reminders(now, REMINDER_LEAD, 100).await?;
+        let mut handled = 0;
+        for id in due {
+            let Some(a) = self.store.get_appointment(id).await? else { continue };
+            let (service, centre) = self.service_and_centre(a.service_id).await?;
+            let messages = match &a.citizen_email {
+                Some(to) if self.citizen_route(&centre, Event::Reminder).await? => {
+                    vec![message(&a, to, &MailPayload::reminder(&a, &service, &centre))?]
+                }
+                _ => Vec::new(),
+            };
+            if self.store.record_reminder(a.id, &messages, now).await? {
+                handled += 1;
+            }
+        }
+        Ok(handled)
     }
 
     pub async fn reschedule(
@@ -295,8 +332,10 @@ impl App {
         };
         let moved = Appointment { slot: slot.interval, ..a.clone() };
         let messages = match &a.citizen_email {
-            Some(to) => vec![message(&moved, to, &MailPayload::moved(&moved, &service, &centre))?],
-            None => Vec::new(),
+            Some(to) if self.citizen_route(&centre, Event::BookingMoved).await? => {
+                vec![message(&moved, to, &MailPayload::moved(&moved, &service, &centre))?]
+            }
+            _ => Vec::new(),
         };
         let moved = self.store.reschedule_appointment(a.id, &to, &messages, now).await?;
         self.availability_cache.invalidate();

@@ -11,6 +11,7 @@ pub mod notify;
 pub mod platform;
 pub mod principal;
 pub mod queue;
+pub mod routes;
 
 use std::sync::Arc;
 

@@ -440,7 +440,7 @@ pub async fn acknowledge(app: &App, p: &Principal, id: MessageId) -> Result<AckT
     Ok(target)
 }
 
-fn audit_object(
+pub(super) fn audit_object(
     p: &Principal,
     at: Timestamp,
     organisation: OrganisationId,

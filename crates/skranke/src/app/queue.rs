@@ -337,7 +337,11 @@ impl App {
         };
         let now = self.clock.now();
         let (after, entry) = visit::apply(&visit, &step, now, Some(who.user)).map_err(step_refused)?;
-        let event = (entry.kind == StepKind::Transferred).then(|| transfer_event(&visit, &after, &entry));
+        let event = match entry.kind {
+            StepKind::Transferred => Some(transfer_event(&visit, &after, &entry)),
+            StepKind::NoShow => Some(no_show_event(&after, &entry)),
+            _ => None,
+        };
         let saved =
             self.store.record_visit_step(&after, visit.version, &entry, event.as_ref()).await.map_err(|e| match e {
                 // The visit moved on since it was read (another desk, another tab).
@@ -389,6 +393,21 @@ fn transfer_event(before: &Visit, after: &Visit, entry: &visit::HistoryEntry) ->
             "to_centre": after.centre,
             "appointment": after.appointment,
             "with_reason": entry.reason.is_some(),
+        }),
+    }
+}
+
+/// The domain event of a no-show: ids only; the router tells whoever the routes name.
+fn no_show_event(after: &Visit, entry: &visit::HistoryEntry) -> DomainEvent {
+    DomainEvent {
+        at: entry.at,
+        kind: "visit.no_show".to_owned(),
+        centre: after.centre,
+        payload: serde_json::json!({
+            "visit": after.id,
+            "queue": after.queue,
+            "centre": after.centre,
+            "appointment": after.appointment,
         }),
     }
 }

@@ -1,9 +1,10 @@
 //! The data-flow map (RS-62): for every event that causes mail, who receives it and which data
-//! classes it carries. One table, drawn as SVG on `/staff/mail/flows` and listed beside it; a test
+//! classes it carries, from the organisation's routing rules. One table, drawn as SVG on `/staff/mail/flows` and listed beside it; a test
 //! holds it to what the templates declare, so the map cannot drift from the code.
 
 use std::fmt::Write as _;
 
+use skranke_core::notify::route::{Event, Recipient, RouteTable};
 use skranke_core::notify::{DataClass, DataClasses};
 
 use crate::i18n::{Lang, t};
@@ -25,18 +26,28 @@ const BOOKING: DataClasses =
     DataClasses::of(&[DataClass::Appointment, DataClass::BookingReference, DataClass::ServiceName]);
 const OPERATIONAL: DataClasses = DataClasses::of(&[DataClass::Operational]);
 
-/// Every path, in the order the map draws them.
-pub const FLOWS: &[Flow] = &[
+/// The template a route sends, and the most it may carry.
+pub const fn route_template(event: Event, recipient: Recipient) -> (&'static str, DataClasses) {
+    match (event, recipient) {
+        (Event::BookingCreated, _) => ("booking_confirmed", BOOKING),
+        (Event::BookingCancelled, _) => ("booking_cancelled", BOOKING),
+        (Event::BookingMoved, _) => ("booking_moved", BOOKING),
+        (Event::Reminder, _) => ("booking_reminder", BOOKING),
+        (Event::NoShow, Recipient::Citizen) => ("booking_missed", BOOKING),
+        (Event::NoShow, _) => ("visit_no_show", OPERATIONAL),
+        (Event::Arrival, _) => ("visit_arrived", OPERATIONAL),
+        (Event::Transfer, _) => ("visit_transferred", OPERATIONAL),
+    }
+}
+
+/// The paths that do not depend on routing rules: proofs of address and alerts.
+const FIXED: &[Flow] = &[
     Flow {
         event: "booking_started",
         template: "booking_code",
         recipient: "citizen",
         classes: DataClasses::of(&[DataClass::VerificationCode]),
     },
-    Flow { event: "booking_confirmed", template: "booking_confirmed", recipient: "citizen", classes: BOOKING },
-    Flow { event: "booking_cancelled", template: "booking_cancelled", recipient: "citizen", classes: BOOKING },
-    Flow { event: "booking_moved", template: "booking_moved", recipient: "citizen", classes: BOOKING },
-    Flow { event: "transfer", template: "visit_transferred", recipient: "target_mailbox", classes: OPERATIONAL },
     Flow {
         event: "address_proof",
         template: "address_code",
@@ -46,6 +57,31 @@ pub const FLOWS: &[Flow] = &[
     Flow { event: "held", template: "message_held", recipient: "monitored", classes: OPERATIONAL },
     Flow { event: "silent", template: "address_silent", recipient: "monitored", classes: OPERATIONAL },
 ];
+
+/// Every path mail takes under `table`: the routes that are on, then the fixed paths. The map is
+/// the organisation's own, drawn from its configuration, not a picture of the defaults.
+pub fn flows(table: &RouteTable) -> Vec<Flow> {
+    let mut out: Vec<Flow> = table
+        .rows()
+        .filter(|(_, _, on)| *on)
+        .map(|(event, recipient, _)| {
+            let (template, classes) = route_template(event, recipient);
+            Flow { event: event.as_str(), template, recipient: recipient.as_str(), classes }
+        })
+        .collect();
+    out.extend_from_slice(FIXED);
+    out
+}
+
+/// A table with every route that can exist turned on: the widest map, for tests and docs.
+pub fn every_route() -> RouteTable {
+    let mut table = RouteTable::default();
+    for (event, recipient, _) in RouteTable::default().rows() {
+        // `rows` lists only routes that apply, so `set` cannot refuse.
+        let _ = table.set(event, recipient, true);
+    }
+    table
+}
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -58,15 +94,15 @@ pub fn class_names(lang: Lang, classes: DataClasses) -> String {
 
 /// The map as SVG: events on the left, recipients on the right, one line per flow labelled with
 /// its data classes; personal classes are drawn in the warning colour. Only catalogue text.
-pub fn svg(lang: Lang) -> String {
+pub fn svg(lang: Lang, flows: &[Flow]) -> String {
     let mut recipients: Vec<&str> = Vec::new();
-    for f in FLOWS {
+    for f in flows {
         if !recipients.contains(&f.recipient) {
             recipients.push(f.recipient);
         }
     }
     let row = 56.0;
-    let height = 40.0 + row * FLOWS.len() as f64;
+    let height = 40.0 + row * flows.len() as f64;
     let (left, right, width) = (10.0, 640.0, 900.0);
     let mut out = String::new();
     let _ = write!(
@@ -79,10 +115,10 @@ pub fn svg(lang: Lang) -> String {
     );
     let recipient_y = |r: &str| {
         let i = recipients.iter().position(|x| *x == r).unwrap_or(0) as f64;
-        let span = (FLOWS.len() as f64 - 1.0).max(1.0) / (recipients.len() as f64 - 1.0).max(1.0);
+        let span = (flows.len() as f64 - 1.0).max(1.0) / (recipients.len() as f64 - 1.0).max(1.0);
         40.0 + row * i * span
     };
-    for (i, f) in FLOWS.iter().enumerate() {
+    for (i, f) in flows.iter().enumerate() {
         let y = 40.0 + row * i as f64;
         let ry = recipient_y(f.recipient);
         let personal = f.classes.any_personal();

@@ -42,6 +42,14 @@ pub enum MailPayload {
     },
     /// A visit was moved to a queue whose shared mailbox is told (RS-01: operational facts only).
     VisitTransferred(TransferFacts),
+    /// A citizen arrived (checked in or took a ticket): operational facts for staff.
+    VisitArrived(TransferFacts),
+    /// A citizen did not show up when called: operational facts for staff.
+    VisitNoShow(TransferFacts),
+    /// A confirmed booking is due soon (default: within a day).
+    BookingReminder(BookingFacts),
+    /// The citizen did not come to their appointment.
+    BookingMissed(BookingFacts),
     /// A message was held or blocked (RS-31): which kind of message, why, and where to look. No
     /// content of the held message.
     MessageHeld(HeldFacts),
@@ -62,8 +70,8 @@ pub struct SilenceFacts {
     pub link: String,
 }
 
-/// What staff hear about a transfer: the queue, the centre, when, and a link into the signed-in
-/// desk page. The visit's id is kept for the audit log (data subject), never rendered.
+/// What staff hear about a visit (transferred, arrived, no-show): the queue, the centre, when, and
+/// a link into the signed-in desk page. The visit's id is kept for the audit log (data subject), never rendered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferFacts {
     pub visit: skranke_core::ids::VisitId,
@@ -125,6 +133,10 @@ impl MailPayload {
             MailPayload::BookingMoved(_) => "booking_moved",
             MailPayload::AddressCode { .. } => "address_code",
             MailPayload::VisitTransferred(_) => "visit_transferred",
+            MailPayload::VisitArrived(_) => "visit_arrived",
+            MailPayload::VisitNoShow(_) => "visit_no_show",
+            MailPayload::BookingReminder(_) => "booking_reminder",
+            MailPayload::BookingMissed(_) => "booking_missed",
             MailPayload::MessageHeld(_) => "message_held",
             MailPayload::Silence(_) => "address_silent",
         }
@@ -145,10 +157,16 @@ impl MailPayload {
         match self {
             MailPayload::BookingCode { .. } => DataClasses::of(&[DataClass::VerificationCode]),
             MailPayload::AddressCode { .. } => DataClasses::of(&[DataClass::VerificationCode, DataClass::Operational]),
-            MailPayload::VisitTransferred(_) | MailPayload::MessageHeld(_) | MailPayload::Silence(_) => {
-                DataClasses::of(&[DataClass::Operational])
-            }
-            MailPayload::BookingConfirmed(f) | MailPayload::BookingCancelled(f) | MailPayload::BookingMoved(f) => {
+            MailPayload::VisitTransferred(_)
+            | MailPayload::VisitArrived(_)
+            | MailPayload::VisitNoShow(_)
+            | MailPayload::MessageHeld(_)
+            | MailPayload::Silence(_) => DataClasses::of(&[DataClass::Operational]),
+            MailPayload::BookingConfirmed(f)
+            | MailPayload::BookingCancelled(f)
+            | MailPayload::BookingMoved(f)
+            | MailPayload::BookingReminder(f)
+            | MailPayload::BookingMissed(f) => {
                 let base = DataClasses::of(&[DataClass::Appointment, DataClass::BookingReference]);
                 if f.service_name.is_some() { base.with(DataClass::ServiceName) } else { base }
             }
@@ -159,7 +177,9 @@ impl MailPayload {
     /// never names. A booking's messages name the appointment from the outbox row instead.
     pub fn subjects(&self) -> Vec<String> {
         match self {
-            MailPayload::VisitTransferred(f) => vec![format!("visit:{}", f.visit)],
+            MailPayload::VisitTransferred(f) | MailPayload::VisitArrived(f) | MailPayload::VisitNoShow(f) => {
+                vec![format!("visit:{}", f.visit)]
+            }
             _ => Vec::new(),
         }
     }
@@ -172,6 +192,12 @@ impl MailPayload {
     }
     pub fn moved(a: &Appointment, s: &Service, c: &CentreView) -> Self {
         MailPayload::BookingMoved(BookingFacts::new(a, s, c))
+    }
+    pub fn reminder(a: &Appointment, s: &Service, c: &CentreView) -> Self {
+        MailPayload::BookingReminder(BookingFacts::new(a, s, c))
+    }
+    pub fn missed(a: &Appointment, s: &Service, c: &CentreView) -> Self {
+        MailPayload::BookingMissed(BookingFacts::new(a, s, c))
     }
 }
 
@@ -207,6 +233,17 @@ mod tests {
         }
     }
 
+    fn visit_facts(visit: VisitId) -> TransferFacts {
+        TransferFacts {
+            visit,
+            queue_name: "MRKQUEUE".into(),
+            centre_name: "MRKQUEUE".into(),
+            at: "2026-12-03T09:30:00Z".into(),
+            timezone: "Europe/Copenhagen".into(),
+            link: "https://x/MRKLINK".into(),
+        }
+    }
+
     fn every_payload() -> Vec<MailPayload> {
         let visit = VisitId::from_uuid(uuid::Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0));
         vec![
@@ -226,6 +263,12 @@ mod tests {
                 timezone: "Europe/Copenhagen".into(),
                 link: "https://x/MRKLINK".into(),
             }),
+            MailPayload::VisitArrived(visit_facts(visit)),
+            MailPayload::VisitNoShow(visit_facts(visit)),
+            MailPayload::BookingReminder(booking(Some("MRKSERVICE"))),
+            MailPayload::BookingReminder(booking(None)),
+            MailPayload::BookingMissed(booking(Some("MRKSERVICE"))),
+            MailPayload::BookingMissed(booking(None)),
             MailPayload::Silence(SilenceFacts {
                 address: "MRKQUEUE@x.dk".into(),
                 count: 3,
@@ -249,21 +292,22 @@ mod tests {
     #[test]
     fn the_data_flow_map_matches_the_templates() {
         let payloads = every_payload();
+        let map = flows::flows(&flows::every_route());
         for payload in &payloads {
-            let flows: Vec<_> = flows::FLOWS.iter().filter(|f| f.template == payload.template()).collect();
+            let flows: Vec<_> = map.iter().filter(|f| f.template == payload.template()).collect();
             assert!(!flows.is_empty(), "{} is not on the data-flow map", payload.template());
             for f in flows {
                 assert!(payload.classes().is_subset(f.classes), "{}: map says {:?}", f.template, f.classes.to_names());
             }
         }
-        for f in flows::FLOWS {
+        for f in &map {
             let widest = payloads
                 .iter()
                 .filter(|p| p.template() == f.template)
                 .fold(DataClasses::EMPTY, |acc, p| DataClasses::from_iter(acc.iter().chain(p.classes().iter())));
             assert_eq!(widest, f.classes, "{} on the map differs from what it declares", f.template);
         }
-        let svg = flows::svg(Lang::Da);
+        let svg = flows::svg(Lang::Da, &map);
         assert!(svg.starts_with("<svg") && svg.contains("role=\"img\"") && !svg.contains("mail.flows."));
     }
 
@@ -290,7 +334,11 @@ mod tests {
             }
             if matches!(
                 payload,
-                MailPayload::VisitTransferred(_) | MailPayload::MessageHeld(_) | MailPayload::Silence(_)
+                MailPayload::VisitTransferred(_)
+                    | MailPayload::VisitArrived(_)
+                    | MailPayload::VisitNoShow(_)
+                    | MailPayload::MessageHeld(_)
+                    | MailPayload::Silence(_)
             ) {
                 assert!(!declared.any_personal(), "{} is a staff message", payload.template());
             }

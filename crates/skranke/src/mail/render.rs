@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::{BookingFacts, MailPayload};
+use super::{BookingFacts, MailPayload, TransferFacts};
 use crate::i18n::{Lang, t, tf};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +47,11 @@ fn facts_body(lang: Lang, intro_key: &str, f: &BookingFacts) -> Option<String> {
     ))
 }
 
+fn visit_body(lang: Lang, key: &str, f: &TransferFacts) -> Option<String> {
+    let when = local_time(lang, &f.at, &f.timezone)?;
+    Some(tf(lang, key, &[("queue", &f.queue_name), ("centre", &f.centre_name), ("when", &when), ("link", &f.link)]))
+}
+
 /// An RFC 3339 instant as local date and time in `timezone`.
 fn local_time(lang: Lang, at: &str, timezone: &str) -> Option<String> {
     let tz = TimeZone::get(timezone).ok()?;
@@ -64,15 +69,11 @@ pub fn render(lang: Lang, payload: &MailPayload) -> Option<Rendered> {
             "mail.address_code.subject",
             tf(lang, "mail.address_code.text", &[("code", code), ("organisation", organisation)]),
         ),
-        MailPayload::VisitTransferred(f) => {
-            let when = local_time(lang, &f.at, &f.timezone)?;
-            let text = tf(
-                lang,
-                "mail.transferred.text",
-                &[("queue", &f.queue_name), ("centre", &f.centre_name), ("when", &when), ("link", &f.link)],
-            );
-            ("mail.transferred.subject", text)
-        }
+        MailPayload::BookingReminder(f) => ("mail.reminder.subject", facts_body(lang, "mail.reminder.text", f)?),
+        MailPayload::BookingMissed(f) => ("mail.missed.subject", facts_body(lang, "mail.missed.text", f)?),
+        MailPayload::VisitTransferred(f) => ("mail.transferred.subject", visit_body(lang, "mail.transferred.text", f)?),
+        MailPayload::VisitArrived(f) => ("mail.arrived.subject", visit_body(lang, "mail.arrived.text", f)?),
+        MailPayload::VisitNoShow(f) => ("mail.no_show.subject", visit_body(lang, "mail.no_show.text", f)?),
         MailPayload::Silence(f) => {
             let since = local_time(lang, &f.since, &f.timezone)?;
             let text = tf(

@@ -59,7 +59,7 @@ impl Worker {
     /// Runs until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         // Retention of sign-in data runs at start and then every ten minutes; the silence check
-        // (RS-40) every minute.
+        // (RS-40) and the reminders every minute.
         let mut next_prune = std::time::Instant::now();
         let mut next_silence = std::time::Instant::now();
         loop {
@@ -78,6 +78,11 @@ impl Worker {
                 next_silence = std::time::Instant::now() + Duration::from_secs(60);
                 if let Err(e) = super::check_silence(&self.app).await {
                     tracing::warn!(error = %e, "checking for silent addresses failed");
+                }
+                match self.app.send_reminders().await {
+                    Ok(n) if n > 0 => tracing::info!(bookings = n, "reminders written"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "writing reminders failed"),
                 }
             }
             if let Err(e) = super::route_pending(&self.app).await {

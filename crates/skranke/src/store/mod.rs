@@ -14,6 +14,7 @@ mod sql;
 mod sql_accounts;
 mod sql_admin;
 mod sql_notify;
+mod sql_routes;
 mod sql_visits;
 mod sqlite;
 mod visits;
@@ -29,6 +30,7 @@ use skranke_core::ids::{
     AddressId, ApiTokenId, AppointmentId, CentreId, DeskId, MessageId, OrganisationId, QueueId, ServiceId, SessionId,
     StaffId, UserId, VisitId,
 };
+use skranke_core::notify::route::RouteTable;
 use skranke_core::secret::SecretHash;
 use skranke_core::visit::order::CallOrder;
 use skranke_core::visit::{Arrival, HistoryEntry, Visit};
@@ -688,6 +690,49 @@ pub trait Store: Send + Sync {
         approved: Option<&NewAddress>,
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    // Routing rules (issue 6, point 3) and reminders.
+    /// The organisation's routes: its approved changes over the defaults.
+    fn route_table(&self, organisation: OrganisationId) -> impl Future<Output = StoreResult<RouteTable>> + Send;
+    /// Files a proposed route change for a second administrator (RS-60), replacing an open
+    /// proposal for the same route.
+    fn propose_route(
+        &self,
+        change: &RouteChange,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The organisation's open route proposals, oldest first.
+    fn route_changes(&self, organisation: OrganisationId)
+    -> impl Future<Output = StoreResult<Vec<RouteChange>>> + Send;
+    fn get_route_change(&self, id: uuid::Uuid) -> impl Future<Output = StoreResult<Option<RouteChange>>> + Send;
+    /// Approves (the route changes in the same transaction) or rejects an open proposal;
+    /// `Conflict` when it is decided already or `by` is the one who asked.
+    fn decide_route_change(
+        &self,
+        id: uuid::Uuid,
+        by: UserId,
+        now: Timestamp,
+        approve: bool,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A bookable staff member's own proven address: the current registry record of the user
+    /// of the same organisation who signs in with the staff member's work address.
+    fn staff_address(&self, staff: StaffId) -> impl Future<Output = StoreResult<Option<AddressRecord>>> + Send;
+    /// Confirmed appointments starting within `lead` that have had no reminder and were booked
+    /// at least `lead` ahead.
+    fn due_reminders(
+        &self,
+        now: Timestamp,
+        lead: SignedDuration,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<AppointmentId>>> + Send;
+    /// Marks the appointment reminded and writes `messages` (possibly none: the route is off) in
+    /// one transaction; `false` when it was reminded or cancelled meanwhile.
+    fn record_reminder(
+        &self,
+        appointment: AppointmentId,
+        messages: &[NewMessage],
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     fn current_address(&self, owner: Owner) -> impl Future<Output = StoreResult<Option<AddressRecord>>> + Send;
     /// Current addresses of an organisation; citizens' only when asked for.
     fn list_addresses(
@@ -953,6 +998,14 @@ forward! {
     fn address_changes(&self, organisation: OrganisationId) -> StoreResult<Vec<AddressChange>>;
     fn get_address_change(&self, id: uuid::Uuid) -> StoreResult<Option<AddressChange>>;
     fn decide_address_change(&self, id: uuid::Uuid, by: UserId, now: Timestamp, approved: Option<&NewAddress>, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn route_table(&self, organisation: OrganisationId) -> StoreResult<RouteTable>;
+    fn propose_route(&self, change: &RouteChange, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn route_changes(&self, organisation: OrganisationId) -> StoreResult<Vec<RouteChange>>;
+    fn get_route_change(&self, id: uuid::Uuid) -> StoreResult<Option<RouteChange>>;
+    fn decide_route_change(&self, id: uuid::Uuid, by: UserId, now: Timestamp, approve: bool, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn staff_address(&self, staff: StaffId) -> StoreResult<Option<AddressRecord>>;
+    fn due_reminders(&self, now: Timestamp, lead: SignedDuration, limit: u32) -> StoreResult<Vec<AppointmentId>>;
+    fn record_reminder(&self, appointment: AppointmentId, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;
     fn current_address(&self, owner: Owner) -> StoreResult<Option<AddressRecord>>;
     fn list_addresses(&self, organisation: OrganisationId, include_citizens: bool) -> StoreResult<Vec<AddressRecord>>;
     fn open_address_code(&self, code: &AddressCode, messages: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;

@@ -181,3 +181,20 @@ pub struct AddressChange {
     pub decided_by: Option<UserId>,
     pub decided_at: Option<Timestamp>,
 }
+
+/// A proposed change of one routing rule, waiting for a second administrator (RS-60).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteChange {
+    pub id: uuid::Uuid,
+    pub organisation: OrganisationId,
+    pub event: skranke_core::notify::route::Event,
+    pub recipient: skranke_core::notify::route::Recipient,
+    /// What the route becomes when approved.
+    pub enabled: bool,
+    pub requested_by: UserId,
+    pub requested_at: Timestamp,
+    /// `Some(true)` approved, `Some(false)` rejected, `None` open.
+    pub approved: Option<bool>,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<Timestamp>,
+}

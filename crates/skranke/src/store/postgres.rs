@@ -35,6 +35,7 @@ impl PgStore {
             (8, "address registry", include_str!("../../migrations/postgres/0008_address_registry.sql")),
             (9, "acknowledgement", include_str!("../../migrations/postgres/0009_acknowledgement.sql")),
             (10, "address changes", include_str!("../../migrations/postgres/0010_address_changes.sql")),
+            (11, "routes", include_str!("../../migrations/postgres/0011_routes.sql")),
         ])
     }
 

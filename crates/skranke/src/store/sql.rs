@@ -506,12 +506,14 @@ macro_rules! shared_store_impl {
         crate::store::sql_admin::admin_helpers!();
         crate::store::sql_visits::visit_helpers!();
         crate::store::sql_notify::notify_helpers!();
+        crate::store::sql_routes::route_helpers!();
 
         impl Store for $store {
             crate::store::sql_accounts::account_store_methods!();
             crate::store::sql_admin::admin_store_methods!();
             crate::store::sql_visits::visit_store_methods!();
             crate::store::sql_notify::notify_store_methods!();
+            crate::store::sql_routes::route_store_methods!();
 
             async fn migrate(&self) -> StoreResult<()> {
                 let mut conn = self.pool.acquire().await?;

@@ -4,6 +4,18 @@
 /// Row decoders for visits.
 macro_rules! visit_helpers {
     () => {
+        /// Writes a domain event in the transaction of the change it records.
+        async fn insert_event_tx(tx: &mut Tx, event: &crate::store::DomainEvent) -> StoreResult<()> {
+            sqlx::query("INSERT INTO domain_events (at, kind, centre_id, payload) VALUES ($1, $2, $3, $4)")
+                .bind(us(event.at))
+                .bind(&event.kind)
+                .bind(event.centre.as_uuid())
+                .bind(to_json(&event.payload)?)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
         use skranke_core::ids::{DeskId, QueueId, VisitId};
         use skranke_core::visit::order::CallOrder;
         use skranke_core::visit::{Arrival, HistoryEntry, Priority, StepKind, TicketNumber, Visit, VisitKind, VisitState};
@@ -332,6 +344,20 @@ macro_rules! visit_store_methods {
                 reason: None,
             };
             insert_history_tx(&mut tx, &entry).await?;
+            // Every arrival is an event the router may tell someone about (issue 6: arrival
+            // routes); ids only, as for transfers.
+            let event = crate::store::DomainEvent {
+                at: visit.arrived_at,
+                kind: "visit.arrived".to_owned(),
+                centre: visit.centre,
+                payload: serde_json::json!({
+                    "visit": visit.id,
+                    "queue": visit.queue,
+                    "centre": visit.centre,
+                    "appointment": visit.appointment,
+                }),
+            };
+            insert_event_tx(&mut tx, &event).await?;
             tx.commit().await?;
             Ok(visit)
         }
@@ -467,13 +493,7 @@ macro_rules! visit_store_methods {
             }
             insert_history_tx(&mut tx, entry).await?;
             if let Some(event) = event {
-                sqlx::query("INSERT INTO domain_events (at, kind, centre_id, payload) VALUES ($1, $2, $3, $4)")
-                    .bind(us(event.at))
-                    .bind(&event.kind)
-                    .bind(event.centre.as_uuid())
-                    .bind(to_json(&event.payload)?)
-                    .execute(&mut *tx)
-                    .await?;
+                insert_event_tx(&mut tx, event).await?;
             }
             tx.commit().await?;
             Ok(Visit { version: expected_version + 1, ..after.clone() })

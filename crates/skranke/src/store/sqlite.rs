@@ -51,6 +51,7 @@ impl SqliteStore {
             (8, "address registry", include_str!("../../migrations/sqlite/0008_address_registry.sql")),
             (9, "acknowledgement", include_str!("../../migrations/sqlite/0009_acknowledgement.sql")),
             (10, "address changes", include_str!("../../migrations/sqlite/0010_address_changes.sql")),
+            (11, "routes", include_str!("../../migrations/sqlite/0011_routes.sql")),
         ])
     }
 

@@ -16,6 +16,7 @@ mod crash;
 mod mail_smtp;
 mod notify_app;
 mod queue;
+mod routes_app;
 pub mod staff;
 mod store_conformance;
 mod support;

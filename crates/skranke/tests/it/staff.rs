@@ -906,6 +906,17 @@ const ROUTES: &[RouteSpec] = &[
     // After the address routes: approving retires the queue's current address.
     ("POST", "/staff/mail/changes/{change}/approve", &[], Permission::ManageCentre, At::CentreA),
     ("POST", "/staff/mail/changes/{change2}/reject", &[], Permission::ManageCentre, At::CentreA),
+    // Routing rules (RS-60: proposed by one administrator, decided by another).
+    ("GET", "/staff/mail/routes", &[], Permission::ManageOrganisation, At::OwnOrg),
+    (
+        "POST",
+        "/staff/mail/routes",
+        &[("event", "arrival"), ("recipient", "queue_mailbox"), ("enabled", "on")],
+        Permission::ManageOrganisation,
+        At::OwnOrg,
+    ),
+    ("POST", "/staff/mail/routes/changes/{rchange}/approve", &[], Permission::ManageOrganisation, At::OrgA),
+    ("POST", "/staff/mail/routes/changes/{rchange2}/reject", &[], Permission::ManageOrganisation, At::OrgA),
     (
         "POST",
         "/staff/mail/mailboxes",
@@ -1036,6 +1047,7 @@ async fn every_route_for_every_role() {
         // A mailbox address of queue A with an open code, and two held messages of organisation A.
         let (address, held, held2, sent) = mail_fixtures(&app, org_a, queue_a).await;
         let (change, change2) = change_fixtures(&app, org_a, queue_a, centre_a).await;
+        let (rchange, rchange2) = route_fixtures(&app, org_a).await;
         let fill = |text: &str, n: usize| {
             text.replace("{user}", &target.to_string())
                 .replace("{token}", &token.to_string())
@@ -1051,6 +1063,8 @@ async fn every_route_for_every_role() {
                 .replace("{held2}", &held2.to_string())
                 .replace("{held}", &held.to_string())
                 .replace("{sent}", &sent.to_string())
+                .replace("{rchange2}", &rchange2.to_string())
+                .replace("{rchange}", &rchange.to_string())
                 .replace("{change2}", &change2.to_string())
                 .replace("{change}", &change.to_string())
                 .replace("{n}", &n.to_string())
@@ -1238,6 +1252,30 @@ async fn change_fixtures(
             decided_at: None,
         };
         app.store.propose_address(&change, &[]).await.unwrap();
+        ids.push(change.id);
+    }
+    (ids[0], ids[1])
+}
+
+/// Two open route changes of organisation A, proposed by someone else, for approve and reject.
+async fn route_fixtures(app: &StaffApp, org: skranke_core::ids::OrganisationId) -> (uuid::Uuid, uuid::Uuid) {
+    use skranke::store::RouteChange;
+    use skranke_core::notify::route::{Event, Recipient};
+    let mut ids = Vec::new();
+    for (event, recipient) in [(Event::Arrival, Recipient::CentreMailbox), (Event::NoShow, Recipient::Citizen)] {
+        let change = RouteChange {
+            id: uuid::Uuid::new_v4(),
+            organisation: org,
+            event,
+            recipient,
+            enabled: true,
+            requested_by: skranke_core::ids::UserId::from_uuid(uuid::Uuid::new_v4()),
+            requested_at: app.clock.now(),
+            approved: None,
+            decided_by: None,
+            decided_at: None,
+        };
+        app.store.propose_route(&change, &[]).await.unwrap();
         ids.push(change.id);
     }
     (ids[0], ids[1])

@@ -338,13 +338,15 @@ struct FlowsPage {
 }
 
 /// The data-flow map (RS-62): every path mail can take, with the data it may carry.
-async fn flows_page(staff: Staff) -> StaffResult {
+async fn flows_page(State(s): State<AppState>, staff: Staff) -> StaffResult {
     let org = staff.p.organisation.ok_or_else(|| staff.fail(AppError::Forbidden))?;
     if !staff.may(Permission::ManageOrganisation, Target::Organisation(org)) {
         return Err(staff.fail(AppError::Forbidden));
     }
     let lang = staff.c.lang;
-    let rows = crate::mail::flows::FLOWS
+    let table = crate::app::routes::route_table(&s.app, &staff.p).await.map_err(|e| staff.fail(e))?;
+    let flows = crate::mail::flows::flows(&table);
+    let rows = flows
         .iter()
         .map(|f| FlowRow {
             event: t(lang, &format!("mail.flows.event.{}", f.event)),
@@ -358,7 +360,7 @@ async fn flows_page(staff: Staff) -> StaffResult {
         csrf: staff.csrf().to_owned(),
         nav: nav(&staff),
         current: "/staff/mail".into(),
-        svg: crate::mail::flows::svg(lang),
+        svg: crate::mail::flows::svg(lang, &flows),
         rows,
     }
     .into_response())

@@ -14,6 +14,7 @@ mod mail;
 mod platform;
 pub mod queue_api;
 mod queue_pages;
+mod routes;
 mod users;
 
 use std::collections::HashMap;
@@ -189,6 +190,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(mail::routes())
+        .merge(routes::routes())
         .merge(platform::routes())
         .merge(queue_api::routes())
         .merge(queue_pages::routes())
