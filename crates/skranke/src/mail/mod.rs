@@ -1,4 +1,5 @@
-//! Outgoing mail: typed payloads, rendering from the catalogue, transports, and the outbox worker.
+//! Outgoing mail: typed payloads, rendering through one template folder per message
+//! (`crates/skranke/templates/mail/`), transports, and the outbox worker.
 //!
 //! Messages are never sent inside a request: a use case writes an outbox row in its transaction,
 //! and the worker delivers it. RS-13: the first mail to a citizen's address carries only the code.
@@ -10,7 +11,11 @@ mod render;
 mod route;
 mod silence;
 pub mod smtp;
+mod templates;
 mod worker;
+
+#[cfg(test)]
+mod template_tests;
 
 pub use render::{Rendered, format_local, render};
 pub use route::route_pending;
@@ -284,6 +289,14 @@ mod tests {
                 timezone: "Europe/Copenhagen".into(),
                 link: "https://x/MRKLINK".into(),
             }),
+            MailPayload::MessageHeld(HeldFacts {
+                held_template: "MRKTEMPLATE".into(),
+                reason: "cpr_found".into(),
+                blocked: true,
+                at: "2026-12-03T09:30:00Z".into(),
+                timezone: "Europe/Copenhagen".into(),
+                link: "https://x/MRKLINK".into(),
+            }),
         ]
     }
 
@@ -314,23 +327,39 @@ mod tests {
     /// RS-01, RS-02, RS-50: every class that reaches a rendered message is declared by it, staff
     /// messages carry no personal class, and a visit's id (kept for the audit) is never rendered.
     /// (Checked to fail: dropping `Operational` from the address code's declaration fails it.)
+    ///
+    /// The HTML is held to the same declaration, and carries no marker the text does not: the
+    /// gate reads the subject and the text, so the HTML must not say more. (Checked to fail: taking
+    /// the booking reference out of `booking_moved/body.en.html` fails it.)
     #[test]
     fn declared_classes_cover_every_field() {
-        for payload in every_payload() {
+        let payloads = every_payload();
+        assert!(template_tests::covers_every_variant(&payloads), "a MailPayload variant has no marker sample");
+        for payload in payloads {
             let declared = payload.classes();
             for lang in [Lang::Da, Lang::En] {
                 let r = render::render(lang, &payload).unwrap();
                 let text = format!("{}\n{}", r.subject, r.text);
-                let found: DataClasses =
-                    MARKERS.iter().filter(|(m, _)| text.contains(m)).map(|(_, class)| *class).collect();
-                assert!(
-                    found.is_subset(declared),
-                    "{} renders {:?} but declares {:?}",
-                    payload.template(),
-                    found.to_names(),
-                    declared.to_names()
+                let markers_in =
+                    |s: &str| -> Vec<&str> { MARKERS.iter().map(|(m, _)| *m).filter(|m| s.contains(m)).collect() };
+                assert_eq!(
+                    markers_in(&r.html),
+                    markers_in(&text),
+                    "{}: the HTML and the text differ",
+                    payload.template()
                 );
-                assert!(!text.contains("12345678-9abc"), "{} renders an id", payload.template());
+                for part in [&text, &r.html] {
+                    let found: DataClasses =
+                        MARKERS.iter().filter(|(m, _)| part.contains(m)).map(|(_, class)| *class).collect();
+                    assert!(
+                        found.is_subset(declared),
+                        "{} renders {:?} but declares {:?}",
+                        payload.template(),
+                        found.to_names(),
+                        declared.to_names()
+                    );
+                    assert!(!part.contains("12345678-9abc"), "{} renders an id", payload.template());
+                }
             }
             if matches!(
                 payload,

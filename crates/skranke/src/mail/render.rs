@@ -1,15 +1,19 @@
-//! Renders a payload into subject and plain text from the catalogue.
+//! Renders a payload into subject, plain text and HTML: builds the message's typed view (times in
+//! the centre's zone, words from the catalogue) and fills its templates (`templates.rs`).
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use super::templates::{self, AddressCodeView, BookingView, CodeView, HeldView, SilentView, TransferView};
 use super::{BookingFacts, MailPayload, TransferFacts};
 use crate::i18n::{Lang, t, tf};
 
+/// One message ready to send: the plain text and the HTML say the same (the gate reads the text).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rendered {
     pub subject: String,
     pub text: String,
+    pub html: String,
 }
 
 /// "torsdag 3. december 2026 kl. 10:30" / "Thursday 3 December 2026 at 10:30", in `tz`.
@@ -30,72 +34,68 @@ pub fn format_local(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
     )
 }
 
-fn facts_body(lang: Lang, intro_key: &str, f: &BookingFacts) -> Option<String> {
-    let tz = TimeZone::get(&f.timezone).ok()?;
-    let start: Timestamp = f.start.parse().ok()?;
-    let what = f.service_name.clone().unwrap_or_else(|| t(lang, "mail.your_appointment").to_owned());
-    Some(tf(
-        lang,
-        intro_key,
-        &[
-            ("what", &what),
-            ("when", &format_local(lang, start, &tz)),
-            ("centre", &f.centre_name),
-            ("address", &f.centre_address),
-            ("reference", &f.reference),
-        ],
-    ))
-}
-
-fn visit_body(lang: Lang, key: &str, f: &TransferFacts) -> Option<String> {
-    let when = local_time(lang, &f.at, &f.timezone)?;
-    Some(tf(lang, key, &[("queue", &f.queue_name), ("centre", &f.centre_name), ("when", &when), ("link", &f.link)]))
-}
-
 /// An RFC 3339 instant as local date and time in `timezone`.
 fn local_time(lang: Lang, at: &str, timezone: &str) -> Option<String> {
     let tz = TimeZone::get(timezone).ok()?;
     Some(format_local(lang, at.parse().ok()?, &tz))
 }
 
+fn booking(lang: Lang, f: &BookingFacts) -> Option<BookingView<'_>> {
+    Some(BookingView {
+        service: f.service_name.as_deref(),
+        when: local_time(lang, &f.start, &f.timezone)?,
+        centre: &f.centre_name,
+        address: &f.centre_address,
+        reference: &f.reference,
+    })
+}
+
+fn visit(lang: Lang, f: &TransferFacts) -> Option<TransferView<'_>> {
+    Some(TransferView {
+        queue: &f.queue_name,
+        centre: &f.centre_name,
+        when: local_time(lang, &f.at, &f.timezone)?,
+        link: &f.link,
+    })
+}
+
 /// `None` when the payload cannot be rendered (a corrupt row); the worker then gives up on it.
 pub fn render(lang: Lang, payload: &MailPayload) -> Option<Rendered> {
-    let (subject_key, text) = match payload {
-        MailPayload::BookingCode { code } => ("mail.code.subject", tf(lang, "mail.code.text", &[("code", code)])),
-        MailPayload::BookingConfirmed(f) => ("mail.confirmed.subject", facts_body(lang, "mail.confirmed.text", f)?),
-        MailPayload::BookingCancelled(f) => ("mail.cancelled.subject", facts_body(lang, "mail.cancelled.text", f)?),
-        MailPayload::BookingMoved(f) => ("mail.moved.subject", facts_body(lang, "mail.moved.text", f)?),
-        MailPayload::AddressCode { code, organisation } => (
-            "mail.address_code.subject",
-            tf(lang, "mail.address_code.text", &[("code", code), ("organisation", organisation)]),
+    let rendered = match payload {
+        MailPayload::BookingCode { code } => templates::booking_code(lang, &CodeView { code }),
+        MailPayload::BookingConfirmed(f) => templates::booking_confirmed(lang, &booking(lang, f)?),
+        MailPayload::BookingCancelled(f) => templates::booking_cancelled(lang, &booking(lang, f)?),
+        MailPayload::BookingMoved(f) => templates::booking_moved(lang, &booking(lang, f)?),
+        MailPayload::AddressCode { code, organisation } => {
+            templates::address_code(lang, &AddressCodeView { code, organisation })
+        }
+        MailPayload::BookingReminder(f) => templates::booking_reminder(lang, &booking(lang, f)?),
+        MailPayload::BookingMissed(f) => templates::booking_missed(lang, &booking(lang, f)?),
+        MailPayload::VisitTransferred(f) => templates::visit_transferred(lang, &visit(lang, f)?),
+        MailPayload::VisitArrived(f) => templates::visit_arrived(lang, &visit(lang, f)?),
+        MailPayload::VisitNoShow(f) => templates::visit_no_show(lang, &visit(lang, f)?),
+        MailPayload::Silence(f) => templates::address_silent(
+            lang,
+            &SilentView {
+                address: &f.address,
+                count: f.count,
+                since: local_time(lang, &f.since, &f.timezone)?,
+                link: &f.link,
+            },
         ),
-        MailPayload::BookingReminder(f) => ("mail.reminder.subject", facts_body(lang, "mail.reminder.text", f)?),
-        MailPayload::BookingMissed(f) => ("mail.missed.subject", facts_body(lang, "mail.missed.text", f)?),
-        MailPayload::VisitTransferred(f) => ("mail.transferred.subject", visit_body(lang, "mail.transferred.text", f)?),
-        MailPayload::VisitArrived(f) => ("mail.arrived.subject", visit_body(lang, "mail.arrived.text", f)?),
-        MailPayload::VisitNoShow(f) => ("mail.no_show.subject", visit_body(lang, "mail.no_show.text", f)?),
-        MailPayload::Silence(f) => {
-            let since = local_time(lang, &f.since, &f.timezone)?;
-            let text = tf(
-                lang,
-                "mail.silent.text",
-                &[("address", &f.address), ("count", &f.count.to_string()), ("since", &since), ("link", &f.link)],
-            );
-            ("mail.silent.subject", text)
-        }
-        MailPayload::MessageHeld(f) => {
-            let when = local_time(lang, &f.at, &f.timezone)?;
-            let reason = t(lang, &format!("gate.reason.{}", f.reason));
-            let key = if f.blocked { "mail.held.text_blocked" } else { "mail.held.text" };
-            let text = tf(
-                lang,
-                key,
-                &[("template", &f.held_template), ("reason", reason), ("when", &when), ("link", &f.link)],
-            );
-            (if f.blocked { "mail.held.subject_blocked" } else { "mail.held.subject" }, text)
-        }
+        MailPayload::MessageHeld(f) => templates::message_held(
+            lang,
+            &HeldView {
+                template: &f.held_template,
+                reason: t(lang, &format!("gate.reason.{}", f.reason)),
+                blocked: f.blocked,
+                when: local_time(lang, &f.at, &f.timezone)?,
+                link: &f.link,
+            },
+        ),
     };
-    Some(Rendered { subject: t(lang, subject_key).to_owned(), text })
+    // Filling a template fails only when writing to the string does; treat it like a corrupt row.
+    rendered.ok()
 }
 
 #[cfg(test)]
@@ -115,21 +115,39 @@ mod tests {
 
     #[test]
     fn code_mail_carries_only_the_code() {
-        let r = render(Lang::Da, &MailPayload::BookingCode { code: "123456".into() }).unwrap();
-        assert!(r.text.contains("123456"));
-        for leak in ["Eksempelby", "K7F", "Torvet"] {
-            assert!(!r.text.contains(leak) && !r.subject.contains(leak));
+        for lang in [Lang::Da, Lang::En] {
+            let r = render(lang, &MailPayload::BookingCode { code: "123456".into() }).unwrap();
+            assert!(r.text.contains("123456") && r.html.contains("123456"));
+            for leak in ["Eksempelby", "K7F", "Torvet"] {
+                assert!(!r.text.contains(leak) && !r.subject.contains(leak) && !r.html.contains(leak));
+            }
         }
     }
 
     #[test]
     fn confirmation_in_local_time_and_without_confidential_service() {
         let r = render(Lang::Da, &MailPayload::BookingConfirmed(facts(None))).unwrap();
-        assert!(r.text.contains("torsdag 3. december 2026 kl. 10:30"), "{}", r.text);
-        assert!(r.text.contains("K7F-3QX"));
+        for body in [&r.text, &r.html] {
+            assert!(body.contains("torsdag 3. december 2026 kl. 10:30"), "{body}");
+            assert!(body.contains("K7F-3QX") && body.contains("Din aftale"), "{body}");
+        }
         let en = render(Lang::En, &MailPayload::BookingConfirmed(facts(Some("Passport")))).unwrap();
-        assert!(en.text.contains("Thursday 3 December 2026 at 10:30"), "{}", en.text);
-        assert!(en.text.contains("Passport"));
+        for body in [&en.text, &en.html] {
+            assert!(body.contains("Thursday 3 December 2026 at 10:30"), "{body}");
+            assert!(body.contains("Passport") && !body.contains("Your appointment"), "{body}");
+        }
+    }
+
+    /// A corrupt row (an unknown zone or a malformed instant) renders nothing rather than a
+    /// message with a wrong time.
+    #[test]
+    fn unrenderable_facts_render_nothing() {
+        let mut zone = facts(None);
+        zone.timezone = "Europe/Atlantis".into();
+        assert_eq!(render(Lang::Da, &MailPayload::BookingMoved(zone)), None);
+        let mut instant = facts(None);
+        instant.start = "3 December".into();
+        assert_eq!(render(Lang::En, &MailPayload::BookingCancelled(instant)), None);
     }
 
     #[test]
