@@ -2,13 +2,21 @@
 """A real SMTP server for Skranke's tests (aiosmtpd).
 
 Modes:
-  starttls  STARTTLS offered and required before MAIL (certificate and key given)
-  plain     no TLS at all
-  flaky     no TLS; answers 451 to the first --transient messages, then 550 to every message
+  starttls    STARTTLS offered and required before MAIL (certificate and key given)
+  plain       no TLS at all
+  flaky       no TLS; answers 451 to the first --transient messages, then 550 to every message
+  slow        no TLS; takes each of the first --count messages (it is recorded), then waits
+              --delay seconds before answering 250, as a relay whose disk or queue is slow does;
+              a client that gave up before the answer sends the message again
+  drop        no TLS; for the first --count messages, closes the connection after the first line
+              of the message text (in the middle of DATA: nothing was taken), then accepts
+  drop-after  no TLS; for the first --count messages, takes the whole message (it is recorded),
+              waits --delay seconds and closes the connection instead of answering, then accepts
 
 Every accepted message is appended to --out as one JSON line: recipients, Message-ID, subject,
 body, and the TLS version and cipher the session used (null without TLS). The line
-"READY <port>" on stdout says the server listens.
+"READY <port>" on stdout says the server listens; --port picks the port (default: a free one),
+so a test can configure a relay that is down and bring it up later.
 """
 import argparse
 import asyncio
@@ -19,21 +27,44 @@ import ssl
 import sys
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 class Recorder:
-    def __init__(self, out, mode, transient):
+    def __init__(self, out, mode, transient, count, delay):
         self.out = out
         self.mode = mode
         self.transient = transient
+        self.count = count
+        self.delay = delay
         self.seen = 0
+        # Messages cut off in the middle of DATA (mode drop); they never reach handle_DATA.
+        self.dropped = 0
+
+    def drop_in_data(self):
+        """Whether the message now starting its DATA is to be cut off (mode drop)."""
+        if self.mode == "drop" and self.dropped < self.count:
+            self.dropped += 1
+            return True
+        return False
 
     async def handle_DATA(self, server, session, envelope):
         self.seen += 1
+        # This message's number: others may arrive on other connections while this one waits.
+        n = self.seen
         if self.mode == "flaky":
-            if self.seen <= self.transient:
+            if n <= self.transient:
                 return "451 4.3.0 try again later"
             return "550 5.1.1 mailbox unavailable"
+        self.record(session, envelope)
+        if self.mode in ("slow", "drop-after") and n <= self.count:
+            await asyncio.sleep(self.delay)
+        if self.mode == "drop-after" and n <= self.count:
+            # Taken, but the client never hears so: it must assume nothing was delivered.
+            server.transport.close()
+        return "250 2.0.0 OK"
+
+    def record(self, session, envelope):
         tls = None
         if session.ssl is not None:
             obj = session.ssl.get("ssl_object")
@@ -51,7 +82,24 @@ class Recorder:
         }
         with open(self.out, "a", encoding="utf-8") as f:
             f.write(json.dumps(line, ensure_ascii=False) + "\n")
-        return "250 2.0.0 OK"
+
+
+class DroppingSMTP(SMTP):
+    """Cuts the connection in the middle of a message's text when the recorder says so."""
+
+    async def smtp_DATA(self, arg):
+        if self.envelope is not None and self.envelope.rcpt_tos and not arg and self.event_handler.drop_in_data():
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            # One line of the text arrives; the rest never will be read.
+            await self._reader.readuntil(b"\r\n")
+            self.transport.close()
+            return
+        await super().smtp_DATA(arg)
+
+
+class RecorderController(Controller):
+    def factory(self):
+        return DroppingSMTP(self.handler, **self.SMTP_kwargs)
 
 
 def free_port():
@@ -62,11 +110,14 @@ def free_port():
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--mode", choices=["starttls", "plain", "flaky"], required=True)
+    p.add_argument("--mode", choices=["starttls", "plain", "flaky", "slow", "drop", "drop-after"], required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--transient", type=int, default=1)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--delay", type=float, default=0.0)
+    p.add_argument("--port", type=int, default=0)
     args = p.parse_args()
     kwargs = {}
     if args.mode == "starttls":
@@ -74,9 +125,9 @@ def main():
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(args.cert, args.key)
         kwargs = {"tls_context": ctx, "require_starttls": True}
-    port = free_port()
-    controller = Controller(
-        Recorder(args.out, args.mode, args.transient),
+    port = args.port or free_port()
+    controller = RecorderController(
+        Recorder(args.out, args.mode, args.transient, args.count, args.delay),
         hostname="127.0.0.1",
         port=port,
         server_hostname="localhost",

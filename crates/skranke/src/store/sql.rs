@@ -1046,8 +1046,12 @@ macro_rules! shared_store_impl {
                 give_up: bool,
             ) -> StoreResult<()> {
                 let status = if give_up { "failed" } else { "pending" };
+                // Only a message still pending: a worker whose lease ran out while it waited on the
+                // relay must not turn a message another worker has since sent (or held) back into
+                // a pending one (`mail_faults::a_late_failure_does_not_undo_another_workers_delivery`).
                 sqlx::query(
-                    "UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = $4, locked_until = NULL WHERE id = $1",
+                    "UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = $4, locked_until = NULL \
+                     WHERE id = $1 AND status = 'pending'",
                 )
                 .bind(id.as_uuid())
                 .bind(status)

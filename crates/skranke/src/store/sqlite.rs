@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::{Connection as _, Sqlite, SqlitePool};
 
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -30,7 +30,23 @@ impl SqliteStore {
             .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            // A COMMIT that fails on a full disk is rolled back by SQLite itself, but sqlx still
+            // counts the transaction as open: the dropped transaction's ROLLBACK then fails, and
+            // every later `BEGIN IMMEDIATE` on that connection is refused ("non-zero transaction
+            // depth") long after the disk has room again. Such a connection is closed, not reused
+            // (`mail_faults::a_full_disk_under_sqlite_fails_the_tick_and_loses_nothing`).
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    // Commands run in order: once the ping is answered, a queued rollback has run.
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
+                })
+            })
+            .connect_with(options)
+            .await?;
         Ok(Self { pool, writer: std::sync::Arc::default() })
     }
 

@@ -1,17 +1,12 @@
 //! Delivery over real SMTP servers (issue 6): aiosmtpd with STARTTLS and a test CA, one without
-//! TLS, one that answers 4xx then 5xx (`tests/smtp/server.py`). The tests start and stop them.
+//! TLS, one that answers 4xx then 5xx (`tests/smtp/server.py`, started and stopped by the tests
+//! through `smtp_support`).
 //! Includes the Fredericia replay acceptance test on both databases.
-
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 
 use serde_json::Value;
 use skranke::app::AppError;
 use skranke::app::notify::{self, Mailbox};
-use skranke::mail::smtp::{Security, SmtpConfig, SmtpSender};
-use skranke::mail::{Transport, WorkerSettings};
+use skranke::mail::smtp::Security;
 use skranke::store::Store as _;
 use skranke_core::access::Role;
 use skranke_core::notify::AddressState;
@@ -20,6 +15,7 @@ use uuid::Uuid;
 use crate::notify_app::{
     IntoAny, World, drain_with, import_fred_dk, principal, set_mailbox, transfer_one, world, world_named,
 };
+use crate::smtp_support::{SmtpServer, code_in, verified_over};
 use crate::support::*;
 
 both!(
@@ -28,156 +24,6 @@ both!(
     a_cpr_number_in_a_message_blocks_it,
     transient_failures_retry_and_permanent_ones_hold_and_count_bounces,
 );
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A test CA and a `localhost` certificate it signed, made once per test run with openssl.
-struct Certs {
-    dir: PathBuf,
-}
-
-fn certs() -> &'static Certs {
-    static CERTS: OnceLock<Certs> = OnceLock::new();
-    CERTS.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("skranke-smtp-certs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let run = |args: &[&str]| {
-            let out = Command::new("openssl").args(args).current_dir(&dir).output().expect("openssl must be installed");
-            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        };
-        run(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=Skranke test CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ]);
-        run(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=localhost",
-        ]);
-        std::fs::write(
-            dir.join("ext.cnf"),
-            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-        )
-        .unwrap();
-        run(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-        ]);
-        Certs { dir }
-    })
-}
-
-/// A running `tests/smtp/server.py`; stopped when dropped.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    out: PathBuf,
-}
-
-impl SmtpServer {
-    fn start(mode: &str) -> Self {
-        let python = std::env::var("SKRANKE_TEST_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| workspace().join("tests/smtp/.venv/bin/python"));
-        assert!(python.exists(), "no Python with aiosmtpd at {python:?}: run scripts/test.sh (it installs it)");
-        let out = std::env::temp_dir().join(format!("skranke-smtp-{}.jsonl", Uuid::new_v4()));
-        let mut cmd = Command::new(python);
-        cmd.arg(workspace().join("tests/smtp/server.py")).args(["--mode", mode, "--out"]).arg(&out);
-        if mode == "starttls" {
-            let c = certs();
-            cmd.arg("--cert").arg(c.dir.join("server.pem")).arg("--key").arg(c.dir.join("server.key"));
-        }
-        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("start the SMTP server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port =
-            line.trim().strip_prefix("READY ").unwrap_or_else(|| panic!("SMTP server said {line:?}")).parse().unwrap();
-        SmtpServer { child, port, out }
-    }
-
-    /// The messages it accepted, in order.
-    fn received(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.out)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    fn settings(&self, security: Security) -> WorkerSettings {
-        let config = SmtpConfig {
-            host: "localhost".into(),
-            port: self.port,
-            security,
-            extra_ca: Some(certs().dir.join("ca.pem")),
-            from: "skranke@fredericia.dk".into(),
-            hello_name: "skranke.test".into(),
-            timeout_secs: 10,
-        };
-        WorkerSettings { transport: Transport::Smtp(SmtpSender::new(&config).unwrap()), ..WorkerSettings::default() }
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.out);
-    }
-}
-
-/// The six-digit code in the newest message to `address`.
-fn code_in(server: &SmtpServer, address: &str) -> String {
-    let mails = server.received();
-    let mail = mails.iter().rev().find(|m| m["rcpt"][0] == address).expect("a code mail");
-    mail["body"].as_str().unwrap().split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).unwrap().to_owned()
-}
-
-async fn verified_over(w: &World, server: &SmtpServer, settings: &WorkerSettings, mailbox: Mailbox, address: &str) {
-    let admin = principal(w, Role::OrgAdmin);
-    let record = set_mailbox(w, &admin, mailbox, address).await.unwrap();
-    notify::request_code(&w.app, &admin, record.id).await.unwrap();
-    drain_with(&w.app, settings.clone()).await;
-    let code = code_in(server, address);
-    notify::confirm_code(&w.app, &admin, record.id, &code).await.unwrap();
-}
 
 /// Issue 6, point 10: the address typed at set-up is refused; written in by a bad import, it
 /// receives nothing over SMTP while 14 transfers are held with their reason, the administrators
