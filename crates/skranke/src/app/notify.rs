@@ -469,3 +469,48 @@ fn audit(
 ) -> Result<AuditRecord, AppError> {
     audit_object(p, at, organisation, name, "address", id, detail)
 }
+
+/// What a signed-in person should see about mail when they open Skranke (RS-40, RS-31): the
+/// addresses whose notifications nobody acknowledges, and how many messages are held. The
+/// organisation's administrators and its data-protection officer see the whole organisation; a
+/// centre administrator the shared mailboxes of their own centres; anyone else nothing.
+#[derive(Debug, Default)]
+pub struct MailAttention {
+    pub silent: Vec<crate::store::Silence>,
+    /// Held or blocked messages waiting for a decision (administrators of the organisation only).
+    pub held: usize,
+}
+
+pub async fn attention(app: &App, p: &Principal) -> Result<MailAttention, AppError> {
+    let Some(org) = p.organisation else { return Ok(MailAttention::default()) };
+    let whole = p.may(Permission::ManageOrganisation, Target::Organisation(org))
+        || p.may(Permission::ViewAudit, Target::Organisation(org));
+    let now = app.clock.now();
+    let older_than = now.checked_sub(crate::mail::SILENT_AFTER).unwrap_or(now);
+    let mut silent = Vec::new();
+    for s in app.store.silent_now(org, older_than, crate::mail::SILENT_COUNT).await? {
+        let mine = whole
+            || match s.address.owner.kind {
+                OwnerKind::Queue => {
+                    let home = app.store.home_of(ObjectKey::Queue(QueueId::from_uuid(s.address.owner.id))).await?;
+                    home.is_some_and(|(o, c)| {
+                        p.may(Permission::ManageCentre, Target::Centre { organisation: o, centre: c })
+                    })
+                }
+                OwnerKind::Centre => {
+                    let centre = CentreId::from_uuid(s.address.owner.id);
+                    p.may(Permission::ManageCentre, Target::Centre { organisation: org, centre })
+                }
+                _ => false,
+            };
+        if mine {
+            silent.push(s);
+        }
+    }
+    let held = if p.may(Permission::ManageOrganisation, Target::Organisation(org)) {
+        app.store.list_held(org).await?.len()
+    } else {
+        0
+    };
+    Ok(MailAttention { silent, held })
+}

@@ -801,6 +801,13 @@ pub trait Store: Send + Sync {
         older_than: Timestamp,
         min_count: u32,
     ) -> impl Future<Output = StoreResult<Vec<Silence>>> + Send;
+    /// An organisation's addresses that are silent now (alerted about or not), oldest first.
+    fn silent_now(
+        &self,
+        organisation: OrganisationId,
+        older_than: Timestamp,
+        min_count: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Silence>>> + Send;
     /// Marks an address's unacknowledged notifications up to `up_to` as alerted, with the alerts.
     fn record_silence_alert(
         &self,
@@ -1017,6 +1024,7 @@ forward! {
     fn acknowledge_message(&self, id: MessageId, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<Option<AddressId>>;
     fn acknowledge_subject(&self, subject_ref: &str, by: UserId, now: Timestamp) -> StoreResult<u64>;
     fn silent_addresses(&self, older_than: Timestamp, min_count: u32) -> StoreResult<Vec<Silence>>;
+    fn silent_now(&self, organisation: OrganisationId, older_than: Timestamp, min_count: u32) -> StoreResult<Vec<Silence>>;
     fn record_silence_alert(&self, address: AddressId, up_to: Timestamp, now: Timestamp, alerts: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;
     fn message_address(&self, id: MessageId) -> StoreResult<Option<AddressId>>;
     fn outbox_organisation(&self, id: MessageId) -> StoreResult<Option<OrganisationId>>;

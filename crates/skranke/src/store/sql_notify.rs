@@ -568,6 +568,43 @@ macro_rules! notify_store_methods {
             Ok(out)
         }
 
+        async fn silent_now(
+            &self,
+            organisation: skranke_core::ids::OrganisationId,
+            older_than: Timestamp,
+            min_count: u32,
+        ) -> StoreResult<Vec<Silence>> {
+            // As `silent_addresses`, but of one organisation and whether or not an alert went out:
+            // what the pages show until someone acts on the notifications.
+            let rows = sqlx::query(
+                "SELECT address_id, COUNT(*) AS n, MIN(sent_at) AS oldest, MAX(sent_at) AS newest FROM outbox \
+                 WHERE status = 'sent' AND acknowledged_at IS NULL AND subject_ref IS NOT NULL \
+                 AND address_id IS NOT NULL AND organisation_id = $3 \
+                 GROUP BY address_id HAVING COUNT(*) >= $2 OR MIN(sent_at) <= $1",
+            )
+            .bind(us(older_than))
+            .bind(i64::from(min_count))
+            .bind(organisation.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+            let mut out = Vec::new();
+            for r in &rows {
+                let id = AddressId::from_uuid(r.try_get("address_id")?);
+                let Some(address) = self.get_address(id).await? else { continue };
+                if address.retired_at.is_some() {
+                    continue;
+                }
+                out.push(Silence {
+                    address,
+                    count: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+                    oldest_sent_at: from_us(r.try_get("oldest")?)?,
+                    newest_sent_at: from_us(r.try_get("newest")?)?,
+                });
+            }
+            out.sort_by_key(|s| s.oldest_sent_at);
+            Ok(out)
+        }
+
         async fn record_silence_alert(
             &self,
             address: AddressId,

@@ -89,7 +89,7 @@ pub async fn world_named<S: TestDb + IntoAny>(store: &S, domain: &str, name: &st
 
 pub fn principal(w: &World, role: Role) -> Principal {
     let scope = match role {
-        Role::OrgAdmin => Scope::Organisation(w.org),
+        Role::OrgAdmin | Role::DataProtectionOfficer => Scope::Organisation(w.org),
         _ => Scope::Centre { organisation: w.org, centre: w.centre.id },
     };
     Principal {
@@ -485,6 +485,16 @@ async fn notifications_are_acknowledged_and_silence_raises_one_alert<S: TestDb +
     assert!(alerts[0].body_text.contains("3 beskeder til ydelser@fredericia.dk"), "{}", alerts[0].body_text);
     assert!(!alerts[0].body_text.contains("tandpleje"));
     assert_eq!(skranke::mail::check_silence(&w.app).await.unwrap(), 0, "alerted once");
+    // In the UI: the organisation's administrators, its DPO and the centre's administrators see
+    // the silent mailbox when they sign in; a receptionist and another organisation do not.
+    for role in [Role::OrgAdmin, Role::DataProtectionOfficer, Role::CentreAdmin] {
+        let seen = notify::attention(&w.app, &principal(&w, role)).await.unwrap();
+        assert_eq!(seen.silent.len(), 1, "{role}");
+        assert_eq!(seen.silent[0].address.address, "ydelser@fredericia.dk");
+        assert_eq!(seen.silent[0].count, 3);
+    }
+    assert!(notify::attention(&w.app, &receptionist).await.unwrap().silent.is_empty());
+    assert!(notify::attention(&w.app, &stranger).await.unwrap().silent.is_empty());
     // One more, left for a day: a new alarm about it.
     transfer_one(&w, &receptionist).await;
     drain(&w.app).await;

@@ -176,6 +176,41 @@ struct HomePage {
     roles: Vec<String>,
     /// Per centre the person works at: its name and the queue screens they may open.
     centres: Vec<(String, Vec<NavLink>)>,
+    /// Mail that needs a person (RS-40, RS-31), in sentences.
+    attention: Vec<String>,
+    /// Whether the person can act on it at `/staff/mail`.
+    sees_mail: bool,
+}
+
+/// Silent addresses and held messages, as the home page says them.
+async fn mail_attention(s: &AppState, staff: &Staff) -> Result<(Vec<String>, bool), super::StaffError> {
+    use skranke_core::access::{Permission, Target};
+    let lang = staff.c.lang;
+    let found = crate::app::notify::attention(&s.app, &staff.p).await.map_err(|e| staff.fail(e))?;
+    let Some(org) = staff.p.organisation else { return Ok((Vec::new(), false)) };
+    let zone = match s.app.store.get_organisation(org).await.map_err(|e| staff.fail(e))? {
+        Some(o) => jiff::tz::TimeZone::get(&o.value.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
+        None => jiff::tz::TimeZone::UTC,
+    };
+    let mut lines: Vec<String> = found
+        .silent
+        .iter()
+        .map(|x| {
+            tf(
+                lang,
+                "staff.home.silent",
+                &[
+                    ("count", &x.count.to_string()),
+                    ("address", &x.address.address),
+                    ("since", &crate::mail::format_local(lang, x.oldest_sent_at, &zone)),
+                ],
+            )
+        })
+        .collect();
+    if found.held > 0 {
+        lines.push(tf(lang, "staff.home.held", &[("count", &found.held.to_string())]));
+    }
+    Ok((lines, staff.may(Permission::ManageOrganisation, Target::Organisation(org))))
 }
 
 /// The queue screens of each centre of the person's organisation that their roles open.
@@ -211,8 +246,11 @@ pub async fn home(State(s): State<AppState>, staff: Staff) -> StaffResult {
     }
     let greeting = tf(staff.c.lang, "staff.home.greeting", &[("name", staff.p.name.as_str())]);
     let centres = queue_links(&s, &staff).await;
+    let (attention, sees_mail) = mail_attention(&s, &staff).await?;
     Ok(HomePage {
         centres,
+        attention,
+        sees_mail,
         nav: nav(&staff),
         current: "/staff".into(),
         csrf: staff.csrf().to_owned(),
