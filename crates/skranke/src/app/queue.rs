@@ -262,9 +262,24 @@ impl App {
     fn acknowledge_visit_notices(&self, who: &Principal, visit: VisitId) {
         let app = self.clone();
         let user = who.user;
+        let (actor, organisation) = (who.actor(), who.organisation);
         tokio::spawn(async move {
             let subject = format!("visit:{visit}");
-            if let Err(e) = app.store.acknowledge_subject(&subject, user, app.clock.now()).await {
+            let now = app.clock.now();
+            // RS-50: who acknowledged which notices, and how (acting on the visit, not the link).
+            let audit = skranke_core::audit::Detail::new(
+                serde_json::json!({ "subject": subject, "via": "visit_step" }),
+            )
+            .map(|detail| skranke_core::audit::AuditRecord {
+                at: now,
+                organisation,
+                actor,
+                action: super::accounts::action("mail.acknowledged"),
+                object: super::accounts::object("visit", visit),
+                detail,
+            });
+            let audit: Vec<_> = audit.into_iter().collect();
+            if let Err(e) = app.store.acknowledge_subject(&subject, user, now, &audit).await {
                 tracing::warn!(error = %e, "acknowledging notifications about a visit failed");
             }
         });

@@ -787,12 +787,14 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<Option<AddressId>>> + Send;
-    /// Acknowledges the notifications about `subject_ref` (`visit:<id>`), as acting on it does.
+    /// Acknowledges the notifications about `subject_ref` (`visit:<id>`), as acting on it does;
+    /// `audit` is written only when something was acknowledged.
     fn acknowledge_subject(
         &self,
         subject_ref: &str,
         by: UserId,
         now: Timestamp,
+        audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<u64>> + Send;
     /// Addresses with unacknowledged notifications (not yet alerted about) sent before
     /// `older_than`, or at least `min_count` of them.
@@ -1022,7 +1024,7 @@ forward! {
     fn finish_outbox(&self, id: MessageId, outcome: &GateOutcome, now: Timestamp, alerts: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;
     fn list_held(&self, organisation: OrganisationId) -> StoreResult<Vec<HeldMessage>>;
     fn acknowledge_message(&self, id: MessageId, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<Option<AddressId>>;
-    fn acknowledge_subject(&self, subject_ref: &str, by: UserId, now: Timestamp) -> StoreResult<u64>;
+    fn acknowledge_subject(&self, subject_ref: &str, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<u64>;
     fn silent_addresses(&self, older_than: Timestamp, min_count: u32) -> StoreResult<Vec<Silence>>;
     fn silent_now(&self, organisation: OrganisationId, older_than: Timestamp, min_count: u32) -> StoreResult<Vec<Silence>>;
     fn record_silence_alert(&self, address: AddressId, up_to: Timestamp, now: Timestamp, alerts: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;

@@ -508,7 +508,13 @@ macro_rules! notify_store_methods {
             Ok(Some(AddressId::from_uuid(address)))
         }
 
-        async fn acknowledge_subject(&self, subject_ref: &str, by: UserId, now: Timestamp) -> StoreResult<u64> {
+        async fn acknowledge_subject(
+            &self,
+            subject_ref: &str,
+            by: UserId,
+            now: Timestamp,
+            audit: &[AuditRecord],
+        ) -> StoreResult<u64> {
             // Nearly every visit step has nothing to acknowledge: find out with a read (indexed)
             // before taking a write transaction.
             let pending: i64 = sqlx::query_scalar(
@@ -534,6 +540,9 @@ macro_rules! notify_store_methods {
                 let address: Uuid = r.try_get("address_id")?;
                 let sent_at: i64 = r.try_get("sent_at")?;
                 n += acknowledge_up_to_tx(&mut tx, address, sent_at, by, now).await?;
+            }
+            if n > 0 {
+                append_audit_tx(&mut tx, audit).await?;
             }
             tx.commit().await?;
             Ok(n)
