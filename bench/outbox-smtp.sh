@@ -24,9 +24,9 @@ if ! command -v smtp-sink >/dev/null || ! command -v smtp-source >/dev/null; the
 fi
 command -v openssl >/dev/null ||
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null; }
-python=tests/smtp/.venv/bin/python
+python="${SKRANKE_TEST_PYTHON:-tests/smtp/.venv/bin/python}"
 cargo build --release -q -p skranke --example bench_outbox
-bin=target/release/examples/bench_outbox
+bin="${CARGO_TARGET_DIR:-target}/release/examples/bench_outbox"
 
 tmp="$(mktemp -d)"
 pids=()

@@ -71,13 +71,22 @@ class Recorder:
             if obj is not None:
                 tls = {"version": obj.version(), "cipher": obj.cipher()[0]}
         msg = email.message_from_bytes(envelope.content)
-        body = msg.get_payload(decode=True)
+        # Skranke sends text and HTML as multipart/alternative; the text part is what tests read.
+        def part(kind):
+            for p in msg.walk():
+                if p.get_content_type() == kind:
+                    return p.get_payload(decode=True)
+            return None
+
+        body = part("text/plain") if msg.is_multipart() else msg.get_payload(decode=True)
+        html = part("text/html") if msg.is_multipart() else None
         line = {
             "rcpt": envelope.rcpt_tos,
             "mail_from": envelope.mail_from,
             "message_id": msg.get("Message-ID"),
             "subject": str(email.header.make_header(email.header.decode_header(msg.get("Subject", "")))),
             "body": body.decode("utf-8", "replace") if body else "",
+            "html": html.decode("utf-8", "replace") if html else None,
             "tls": tls,
         }
         with open(self.out, "a", encoding="utf-8") as f:

@@ -1,22 +1,27 @@
 //! The worker's side of the policy gate (RS-16): load what the core's `notify::decide` needs as it
-//! is *now* (the recipient's record, the organisation's own domains), ask it, and write what it
-//! said with the message's new status, its audit entry (RS-50) and, for a held or blocked message,
-//! content-free alerts (RS-31) — all in one transaction.
+//! is *now* (the recipient's record, the organisation's own domains), ask it, and make what it
+//! said into the message's new status, its audit entry (RS-50) and, for a held or blocked message,
+//! content-free alerts (RS-31), which the worker writes in one transaction.
+
+use std::collections::HashMap;
 
 use jiff::Timestamp;
 use serde_json::json;
 use skranke_core::audit::{Action, Actor, AuditRecord, Detail, Label, ObjectRef};
-use skranke_core::ids::MessageId;
+use skranke_core::ids::{AddressId, MessageId, OrganisationId};
 use skranke_core::notify::{
     self, DataClasses, Decision, Outgoing, Policy, RecipientRecord, Transport as GateTransport,
 };
 use skranke_recipient::address::EmailAddress;
 use skranke_recipient::domain::{Domain, OwnDomains};
 
+use super::smtp::{Delivery, TlsInfo};
 use super::{HeldFacts, MailPayload, Rendered};
 use crate::app::App;
 use crate::i18n::Lang;
-use crate::store::{AddressRecord, GateOutcome, NewMessage, OutboxMessage, Owner, OwnerKind, Store, StoreError};
+use crate::store::{
+    AddressRecord, GateOutcome, NewMessage, OutboxFinish, OutboxMessage, Owner, OwnerKind, Store, StoreError,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
@@ -47,13 +52,24 @@ pub(crate) struct Judged {
     pub(crate) subjects: Vec<String>,
     /// How the message left: `local` for the dev mailbox, the TLS mode with SMTP.
     pub(crate) transport: String,
+    /// The TLS version and cipher it left over (RS-20: recorded per delivery).
+    pub(crate) tls: Option<TlsInfo>,
     /// The relay refused the message for good: counts a bounce on the address (RS-41).
     pub(crate) bounced: bool,
 }
 
 impl Judged {
     pub(crate) fn held(outcome: Outcome, reason: &'static str, classes: DataClasses) -> Self {
-        Self { outcome, reason, rule: None, classes, subjects: Vec::new(), transport: String::new(), bounced: false }
+        Self {
+            outcome,
+            reason,
+            rule: None,
+            classes,
+            subjects: Vec::new(),
+            transport: String::new(),
+            tls: None,
+            bounced: false,
+        }
     }
 
     fn from_decision(decision: Decision, classes: DataClasses) -> Self {
@@ -65,6 +81,7 @@ impl Judged {
                 classes,
                 subjects: Vec::new(),
                 transport: String::new(),
+                tls: None,
                 bounced: false,
             },
             Decision::Hold(reason) => Self::held(Outcome::Hold, reason.code(), classes),
@@ -82,8 +99,9 @@ impl Judged {
         self
     }
 
-    pub(crate) fn with_transport(mut self, transport: impl Into<String>) -> Self {
-        self.transport = transport.into();
+    pub(crate) fn with_transport(mut self, delivery: Delivery) -> Self {
+        self.transport = delivery.description;
+        self.tls = delivery.tls;
         self
     }
 }
@@ -97,40 +115,77 @@ pub(crate) fn own_domains(configured: &[String]) -> OwnDomains {
     OwnDomains::new(registrable, subdomains).unwrap_or_else(|_| OwnDomains::none())
 }
 
+/// The registry records and own domains the gate read during one tick of the worker. A tick's
+/// messages often go to the same few addresses; reading each once per tick instead of once per
+/// message is most of the gate's cost. The worker empties it whenever it writes its outcomes (at
+/// least every second, and after every bounce, which changes a record), so the gate never decides
+/// on anything older than that.
+#[derive(Debug, Default)]
+pub(crate) struct Lookups {
+    addresses: HashMap<AddressId, Option<AddressRecord>>,
+    domains: HashMap<OrganisationId, OwnDomains>,
+}
+
+impl Lookups {
+    async fn address(&mut self, app: &App, id: AddressId) -> Result<Option<AddressRecord>, StoreError> {
+        if let Some(record) = self.addresses.get(&id) {
+            return Ok(record.clone());
+        }
+        let record = app.store.get_address(id).await?;
+        self.addresses.insert(id, record.clone());
+        Ok(record)
+    }
+
+    async fn own_domains(&mut self, app: &App, organisation: OrganisationId) -> Result<OwnDomains, StoreError> {
+        if let Some(domains) = self.domains.get(&organisation) {
+            return Ok(domains.clone());
+        }
+        let configured = app.store.organisation_mail_domains(organisation).await?.unwrap_or_default();
+        let domains = own_domains(&configured);
+        self.domains.insert(organisation, domains.clone());
+        Ok(domains)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.addresses.clear();
+        self.domains.clear();
+    }
+}
+
 /// Loads the recipient's record and the organisation's policy, and asks the core's gate.
 pub(crate) async fn judge(
     app: &App,
+    lookups: &mut Lookups,
     msg: &OutboxMessage,
     payload: &MailPayload,
     rendered: &Rendered,
-    classes: DataClasses,
     transport: GateTransport,
     now: Timestamp,
 ) -> Result<(Option<AddressRecord>, Judged), StoreError> {
+    let classes = payload.classes();
     let invalid = |record| Ok((record, Judged::held(Outcome::Hold, notify::Reason::InvalidAddress.code(), classes)));
     let Some(address_id) = msg.address_id else { return invalid(None) };
-    let Some(record) = app.store.get_address(address_id).await? else { return invalid(None) };
+    let Some(record) = lookups.address(app, address_id).await? else { return invalid(None) };
     // A message of one organisation never goes to another's record, whatever a row says.
     if msg.organisation_id != Some(record.organisation) {
         return invalid(Some(record));
     }
     let Ok(address) = EmailAddress::parse(&record.address) else { return invalid(Some(record)) };
-    let configured = app.store.organisation_mail_domains(record.organisation).await?.unwrap_or_default();
-    let policy = Policy::new(own_domains(&configured));
+    let policy = Policy::new(lookups.own_domains(app, record.organisation).await?);
     let recipient = RecipientRecord::new(record.audience(), address, record.state);
     let outgoing = Outgoing::new(payload.purpose(), classes, &rendered.subject, &rendered.text);
     let decision = notify::decide(&outgoing, &recipient, &policy, transport, now);
     Ok((Some(record), Judged::from_decision(decision, classes)))
 }
 
-/// Writes the outcome: the message's status, its audit entry and, unless it was sent, alerts.
+/// The outcome to write: the message's status, its audit entry and, unless it was sent, alerts.
 pub(crate) async fn finish(
     app: &App,
     msg: &OutboxMessage,
     record: Option<&AddressRecord>,
     judged: &Judged,
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<OutboxFinish, StoreError> {
     let mut subjects = judged.subjects.clone();
     if let Some(appointment) = msg.appointment_id {
         subjects.push(format!("appointment:{appointment}"));
@@ -152,11 +207,7 @@ pub(crate) async fn finish(
             .then(|| judged.subjects.iter().find(|s| s.starts_with("visit:")).cloned())
             .flatten(),
     };
-    match app.store.finish_outbox(msg.id, &outcome, now, &alerts, &audit).await {
-        // Another worker finished it first (its lease ran out while this one worked).
-        Err(StoreError::Conflict) => Ok(()),
-        other => other,
-    }
+    Ok(OutboxFinish { id: msg.id, outcome, at: now, alerts, audit })
 }
 
 fn audit_record(
@@ -183,6 +234,7 @@ fn audit_record(
         "rule": judged.rule,
         "reason": (!judged.reason.is_empty()).then_some(judged.reason),
         "transport": (!judged.transport.is_empty()).then_some(judged.transport.as_str()),
+        "tls": judged.tls.as_ref().map(|t| json!({"version": t.version, "cipher": t.cipher})),
     });
     let bad = |what: &str| StoreError::Corrupt(format!("audit entry of a message: {what}"));
     Ok(AuditRecord {

@@ -9,11 +9,11 @@ use tokio::sync::watch;
 
 use skranke_core::notify::{DataClasses, Transport as GateTransport};
 
-use super::gate::{self, Judged, Outcome};
-use super::smtp::SendError;
+use super::gate::{self, Judged, Lookups, Outcome};
+use super::smtp::{Delivery, SendError};
 use super::{MailPayload, render};
 use crate::app::App;
-use crate::store::{DevMail, OutboxMessage, Store, StoreError};
+use crate::store::{DevMail, OutboxFinish, OutboxMessage, Store, StoreError};
 
 /// Where delivered mail goes.
 #[derive(Clone, Debug)]
@@ -100,25 +100,37 @@ impl Worker {
         }
     }
 
-    /// Delivers one batch; returns how many messages it handled.
+    /// Delivers one batch; returns how many messages it handled. Outcomes are written together
+    /// (see [`Outcomes`]), not one transaction per message.
     pub async fn tick(&self) -> Result<usize, StoreError> {
         let store = &self.app.store;
         let now = self.app.clock.now();
         let batch = store.claim_outbox(now, self.settings.lease, self.settings.batch).await?;
+        let mut outcomes = Outcomes::new();
         for msg in &batch {
-            self.deliver(msg).await?;
+            match self.deliver(&mut outcomes.lookups, msg).await {
+                Ok(finish) => outcomes.push(&self.app, finish).await?,
+                Err(e) => {
+                    // What was sent before the failure is still recorded as sent.
+                    outcomes.write(&self.app).await?;
+                    return Err(e);
+                }
+            }
         }
+        outcomes.write(&self.app).await?;
         Ok(batch.len())
     }
 
-    async fn deliver(&self, msg: &OutboxMessage) -> Result<(), StoreError> {
+    /// Renders, judges and sends one message; returns the outcome to write, or `None` when it
+    /// was put back for a later attempt (written at once).
+    async fn deliver(&self, lookups: &mut Lookups, msg: &OutboxMessage) -> Result<Option<OutboxFinish>, StoreError> {
         let now = self.app.clock.now();
         let payload = serde_json::from_str::<MailPayload>(&msg.payload).ok();
         let rendered = payload.as_ref().and_then(|p| render(msg.language, p));
         let (Some(payload), Some(rendered)) = (payload, rendered) else {
             tracing::error!(message_id = %msg.id, template = %msg.template, "message cannot be rendered; held");
             let judged = Judged::held(Outcome::Hold, "render_failed", DataClasses::EMPTY);
-            return gate::finish(&self.app, msg, None, &judged, now).await;
+            return gate::finish(&self.app, msg, None, &judged, now).await.map(Some);
         };
         let classes = payload.classes();
         let transport = match &self.settings.transport {
@@ -126,11 +138,13 @@ impl Worker {
             Transport::DevMailbox => GateTransport::Tls,
             Transport::Smtp(relay) => relay.gate_transport(),
         };
-        let (record, judged) = gate::judge(&self.app, msg, &payload, &rendered, classes, transport, now).await?;
+        let (record, judged) = gate::judge(&self.app, lookups, msg, &payload, &rendered, transport, now).await?;
         let judged = judged.with_subjects(payload.subjects());
+        let record = record.as_ref();
+        let finish = |judged: Judged| async move { gate::finish(&self.app, msg, record, &judged, now).await };
         if judged.outcome != Outcome::Send {
             tracing::warn!(message_id = %msg.id, template = %msg.template, reason = judged.reason, "message not sent");
-            return gate::finish(&self.app, msg, record.as_ref(), &judged, now).await;
+            return finish(judged).await.map(Some);
         }
         let outcome = match &self.settings.transport {
             Transport::DevMailbox => self
@@ -144,45 +158,87 @@ impl Worker {
                     delivered_at: now,
                 })
                 .await
-                .map(|()| "local".to_owned())
+                .map(|()| Delivery::local())
                 .map_err(|e| SendError::Transient(e.to_string())),
             Transport::Smtp(relay) => {
                 // The record's address, as proven; the row's copy is only what was written then.
-                let to = record.as_ref().map_or(msg.recipient.as_str(), |r| r.address.as_str());
+                let to = record.map_or(msg.recipient.as_str(), |r| r.address.as_str());
                 relay.send(msg.id, to, &rendered).await
             }
         };
+        let held = |reason| Judged::held(Outcome::Hold, reason, classes).with_subjects(payload.subjects());
         match outcome {
-            Ok(how) => {
+            Ok(delivery) => {
                 tracing::info!(message_id = %msg.id, template = %msg.template, "message delivered");
-                let judged = judged.with_transport(how);
-                gate::finish(&self.app, msg, record.as_ref(), &judged, now).await
+                finish(judged.with_transport(delivery)).await.map(Some)
             }
             // RS-20: no TLS, no message; held with an alert, never sent in plaintext.
             Err(SendError::Tls(e)) => {
                 tracing::warn!(message_id = %msg.id, error = %e, "no TLS to the relay; message held");
-                let judged = Judged::held(Outcome::Hold, "tls_unavailable", classes).with_subjects(payload.subjects());
-                gate::finish(&self.app, msg, record.as_ref(), &judged, now).await
+                finish(held("tls_unavailable")).await.map(Some)
             }
             // RS-41: a refusal for good holds the message and counts a bounce on the address.
             Err(SendError::Permanent(e)) => {
                 tracing::warn!(message_id = %msg.id, error = %e, "relay refused the message; held");
-                let judged =
-                    Judged::held(Outcome::Hold, "smtp_rejected", classes).with_subjects(payload.subjects()).bounced();
-                gate::finish(&self.app, msg, record.as_ref(), &judged, now).await
+                finish(held("smtp_rejected").bounced()).await.map(Some)
             }
             Err(SendError::Transient(e)) => {
                 let give_up = msg.attempts >= self.settings.max_attempts;
                 tracing::warn!(message_id = %msg.id, error = %e, give_up, "delivery failed");
                 if give_up {
-                    let judged =
-                        Judged::held(Outcome::Hold, "delivery_failed", classes).with_subjects(payload.subjects());
-                    return gate::finish(&self.app, msg, record.as_ref(), &judged, now).await;
+                    return finish(held("delivery_failed")).await.map(Some);
                 }
                 let next = now.checked_add(backoff(msg.attempts)).unwrap_or(now);
-                self.app.store.mark_outbox_retry(msg.id, "delivery_failed", next, false).await
+                self.app.store.mark_outbox_retry(msg.id, "delivery_failed", next, false).await.map(|()| None)
             }
         }
+    }
+}
+
+/// The outcomes of a tick waiting to be written, and what the gate read for them.
+///
+/// One transaction per message was most of the worker's time once sending was fast; these are
+/// written together: at the end of the tick, at least every [`WRITE_EVERY`] (so a message sent
+/// stays marked pending only briefly: its lease must not run out and let another worker send it
+/// again), and at once after a bounce (it changes the address's record, so the next message to it
+/// must be judged on the new one). A crash before a write loses the outcomes since the last one;
+/// those messages are claimed again after their lease and sent again with the same Message-ID,
+/// as a crash between sending and writing always could.
+#[derive(Debug)]
+struct Outcomes {
+    lookups: Lookups,
+    pending: Vec<OutboxFinish>,
+    since: std::time::Instant,
+}
+
+/// The longest outcomes wait to be written.
+const WRITE_EVERY: Duration = Duration::from_secs(1);
+
+impl Outcomes {
+    fn new() -> Self {
+        Self { lookups: Lookups::default(), pending: Vec::new(), since: std::time::Instant::now() }
+    }
+
+    async fn push(&mut self, app: &App, finish: Option<OutboxFinish>) -> Result<(), StoreError> {
+        let bounced = finish.as_ref().is_some_and(|f| f.outcome.bounced_address.is_some());
+        self.pending.extend(finish);
+        if bounced || self.since.elapsed() >= WRITE_EVERY {
+            self.write(app).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending in one transaction and forgets what the gate read.
+    async fn write(&mut self, app: &App) -> Result<(), StoreError> {
+        let skipped = app.store.finish_outbox_batch(&self.pending).await?;
+        for id in skipped {
+            // Another worker finished it first (this one's lease ran out while it worked).
+            tracing::info!(message_id = %id, "message finished by another worker meanwhile");
+        }
+        self.pending.clear();
+        self.lookups.clear();
+        self.since = std::time::Instant::now();
+        Ok(())
     }
 }
 

@@ -777,6 +777,10 @@ pub trait Store: Send + Sync {
         alerts: &[NewMessage],
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// [`Store::finish_outbox`] for several messages in one transaction (one tick of the worker:
+    /// one commit instead of one per message). A message no longer pending (another worker
+    /// finished it first) is skipped with its alerts and audit entries; returns the skipped ids.
+    fn finish_outbox_batch(&self, items: &[OutboxFinish]) -> impl Future<Output = StoreResult<Vec<MessageId>>> + Send;
     fn list_held(&self, organisation: OrganisationId) -> impl Future<Output = StoreResult<Vec<HeldMessage>>> + Send;
     /// Acknowledges a sent notification (and every earlier one to the same address) by a signed-in
     /// person (RS-40); returns its address, `None` if no such sent message.
@@ -1022,6 +1026,7 @@ forward! {
     fn record_address_code_failure(&self, address: AddressId, max_attempts: u32) -> StoreResult<u32>;
     fn verify_address(&self, address: AddressId, code_hash: &SecretHash, by: Option<UserId>, now: Timestamp, expires_at: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
     fn finish_outbox(&self, id: MessageId, outcome: &GateOutcome, now: Timestamp, alerts: &[NewMessage], audit: &[AuditRecord]) -> StoreResult<()>;
+    fn finish_outbox_batch(&self, items: &[OutboxFinish]) -> StoreResult<Vec<MessageId>>;
     fn list_held(&self, organisation: OrganisationId) -> StoreResult<Vec<HeldMessage>>;
     fn acknowledge_message(&self, id: MessageId, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<Option<AddressId>>;
     fn acknowledge_subject(&self, subject_ref: &str, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<u64>;

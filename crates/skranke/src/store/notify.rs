@@ -5,6 +5,8 @@ use skranke_core::ids::{AddressId, MessageId, OrganisationId, UserId};
 use skranke_core::notify::{AddressState, Audience};
 use uuid::Uuid;
 
+use super::NewMessage;
+
 /// What kind of thing owns an address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OwnerKind {
@@ -136,6 +138,17 @@ pub struct GateOutcome {
     /// For a sent staff notification about something (`visit:<id>`): kept on the row so acting
     /// on that thing acknowledges the notification (RS-40). `None` for messages not tracked.
     pub subject_ref: Option<String>,
+}
+
+/// One message's outcome in a batch written by [`super::Store::finish_outbox_batch`].
+#[derive(Clone, Debug)]
+pub struct OutboxFinish {
+    pub id: MessageId,
+    pub outcome: GateOutcome,
+    /// When it was sent, held or blocked.
+    pub at: Timestamp,
+    pub alerts: Vec<NewMessage>,
+    pub audit: Vec<skranke_core::audit::AuditRecord>,
 }
 
 /// An address whose notifications have gone unacknowledged past the threshold (RS-40).

@@ -43,6 +43,119 @@ macro_rules! notify_helpers {
             Ok(n)
         }
 
+        /// Marks one message sent or held. `None`, with nothing written, when it is no longer
+        /// pending; else the registry record it went to (if any).
+        async fn finish_outbox_row(
+            tx: &mut Tx,
+            id: MessageId,
+            outcome: &GateOutcome,
+            now: Timestamp,
+        ) -> StoreResult<Option<Option<Uuid>>> {
+            // A sent message keeps no body (its facts are in the audit log); a held one keeps it
+            // so an administrator can release it after fixing the recipient.
+            let row = if outcome.outcome == "send" {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, \
+                     payload = '{}', gate_outcome = 'send', gate_reason = NULL, gate_rule = $3, classes = $4, \
+                     subject_ref = $5 WHERE id = $1 AND status = 'pending' RETURNING address_id",
+                )
+                .bind(id.as_uuid())
+                .bind(us(now))
+                .bind(outcome.rule)
+                .bind(&outcome.classes)
+                .bind(outcome.subject_ref.as_deref())
+                .fetch_optional(&mut **tx)
+                .await?
+            } else {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'held', held_at = $2, locked_until = NULL, gate_outcome = $3, \
+                     gate_reason = $4, gate_rule = NULL, classes = $5 WHERE id = $1 AND status = 'pending' \
+                     RETURNING address_id",
+                )
+                .bind(id.as_uuid())
+                .bind(us(now))
+                .bind(outcome.outcome)
+                .bind(outcome.reason)
+                .bind(&outcome.classes)
+                .fetch_optional(&mut **tx)
+                .await?
+            };
+            row.map(|r| r.try_get::<Option<Uuid>, _>("address_id")).transpose().map_err(Into::into)
+        }
+
+        /// What finished messages change on their addresses: a sent tracked notification counts
+        /// as unacknowledged (RS-40), a bounce counts and at [`BOUNCES_TO_SUSPEND`] suspends
+        /// (RS-41). Applied in address order, so two transactions touching the same addresses
+        /// lock them in the same order and cannot deadlock (PostgreSQL).
+        async fn count_on_addresses(tx: &mut Tx, mut counts: Vec<(Uuid, AddressCount)>) -> StoreResult<()> {
+            counts.sort_by_key(|(address, _)| *address);
+            for (address, count) in counts {
+                let sql = match count {
+                    AddressCount::Unacknowledged => {
+                        "UPDATE addresses SET unacknowledged = unacknowledged + 1 WHERE id = $1"
+                    }
+                    AddressCount::Bounce => {
+                        "UPDATE addresses SET bounces = bounces + 1, version = version + 1, \
+                         state = CASE WHEN bounces + 1 >= $2 THEN 'suspended' ELSE state END, \
+                         verified_at = CASE WHEN bounces + 1 >= $2 THEN NULL ELSE verified_at END, \
+                         expires_at = CASE WHEN bounces + 1 >= $2 THEN NULL ELSE expires_at END WHERE id = $1"
+                    }
+                };
+                let query = sqlx::query(sql).bind(address);
+                let query = match count {
+                    AddressCount::Unacknowledged => query,
+                    AddressCount::Bounce => query.bind(crate::store::BOUNCES_TO_SUSPEND),
+                };
+                query.execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        /// Writes the outcomes of `items` in `tx`: message rows (in id order), address counters
+        /// (in address order), alerts, then the audit entries in the items' order, so the audit
+        /// head is taken last, as every other writer does. Returns the ids no longer pending,
+        /// whose alerts and audit entries are left out.
+        async fn finish_outbox_tx(
+            tx: &mut Tx,
+            items: &[(MessageId, &GateOutcome, Timestamp, &[NewMessage], &[AuditRecord])],
+        ) -> StoreResult<Vec<MessageId>> {
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            order.sort_by_key(|&i| items[i].0);
+            let mut written = vec![false; items.len()];
+            let mut counts = Vec::new();
+            for i in order {
+                let (id, outcome, at, _, _) = items[i];
+                let Some(address) = finish_outbox_row(tx, id, outcome, at).await? else { continue };
+                written[i] = true;
+                if outcome.outcome == "send" && outcome.subject_ref.is_some() && let Some(address) = address {
+                    counts.push((address, AddressCount::Unacknowledged));
+                }
+                if let Some(bounced) = outcome.bounced_address {
+                    counts.push((bounced.as_uuid(), AddressCount::Bounce));
+                }
+            }
+            count_on_addresses(tx, counts).await?;
+            let mut audit = Vec::new();
+            let mut skipped = Vec::new();
+            for (i, (id, _, at, alerts, records)) in items.iter().enumerate() {
+                if written[i] {
+                    insert_messages(tx, alerts, *at).await?;
+                    audit.extend(records.iter().cloned());
+                } else {
+                    skipped.push(*id);
+                }
+            }
+            // One append for all: the chain head is read and moved once.
+            append_audit_tx(tx, &audit).await?;
+            Ok(skipped)
+        }
+
+        #[derive(Clone, Copy)]
+        enum AddressCount {
+            Unacknowledged,
+            Bounce,
+        }
+
         /// Files `new` as its owner's current address: the old one is retired with its open code.
         async fn put_address_tx(tx: &mut Tx, new: &NewAddress) -> StoreResult<()> {
             // The owner's current address, and any code open for it, give way to the new one.
@@ -400,64 +513,25 @@ macro_rules! notify_store_methods {
             audit: &[AuditRecord],
         ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
-            let sent = outcome.outcome == "send";
-            // A sent message keeps no body (its facts are in the audit log); a held one keeps it
-            // so an administrator can release it after fixing the recipient.
-            let updated = if sent {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, \
-                     payload = '{}', gate_outcome = 'send', gate_reason = NULL, gate_rule = $3, classes = $4, \
-                     subject_ref = $5 WHERE id = $1 AND status = 'pending'",
-                )
-                .bind(id.as_uuid())
-                .bind(us(now))
-                .bind(outcome.rule)
-                .bind(&outcome.classes)
-                .bind(outcome.subject_ref.as_deref())
-                .execute(&mut *tx)
-                .await?
-            } else {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'held', held_at = $2, locked_until = NULL, gate_outcome = $3, \
-                     gate_reason = $4, gate_rule = NULL, classes = $5 WHERE id = $1 AND status = 'pending'",
-                )
-                .bind(id.as_uuid())
-                .bind(us(now))
-                .bind(outcome.outcome)
-                .bind(outcome.reason)
-                .bind(&outcome.classes)
-                .execute(&mut *tx)
-                .await?
-            }
-            .rows_affected();
-            if updated != 1 {
+            if !finish_outbox_tx(&mut tx, &[(id, outcome, now, alerts, audit)]).await?.is_empty() {
                 return Err(StoreError::Conflict);
             }
-            if sent && outcome.subject_ref.is_some() {
-                sqlx::query(
-                    "UPDATE addresses SET unacknowledged = unacknowledged + 1 \
-                     WHERE id = (SELECT address_id FROM outbox WHERE id = $1)",
-                )
-                .bind(id.as_uuid())
-                .execute(&mut *tx)
-                .await?;
-            }
-            if let Some(address) = outcome.bounced_address {
-                sqlx::query(
-                    "UPDATE addresses SET bounces = bounces + 1, version = version + 1, \
-                     state = CASE WHEN bounces + 1 >= $2 THEN 'suspended' ELSE state END, \
-                     verified_at = CASE WHEN bounces + 1 >= $2 THEN NULL ELSE verified_at END, \
-                     expires_at = CASE WHEN bounces + 1 >= $2 THEN NULL ELSE expires_at END WHERE id = $1",
-                )
-                .bind(address.as_uuid())
-                .bind(crate::store::BOUNCES_TO_SUSPEND)
-                .execute(&mut *tx)
-                .await?;
-            }
-            insert_messages(&mut tx, alerts, now).await?;
-            append_audit_tx(&mut tx, audit).await?;
             tx.commit().await?;
             Ok(())
+        }
+
+        async fn finish_outbox_batch(&self, items: &[crate::store::OutboxFinish]) -> StoreResult<Vec<MessageId>> {
+            if items.is_empty() {
+                return Ok(Vec::new());
+            }
+            let items: Vec<_> = items
+                .iter()
+                .map(|i| (i.id, &i.outcome, i.at, i.alerts.as_slice(), i.audit.as_slice()))
+                .collect();
+            let mut tx = self.begin_write().await?;
+            let skipped = finish_outbox_tx(&mut tx, &items).await?;
+            tx.commit().await?;
+            Ok(skipped)
         }
 
         async fn list_held(&self, organisation: skranke_core::ids::OrganisationId) -> StoreResult<Vec<HeldMessage>> {

@@ -6,7 +6,8 @@
 use serde_json::Value;
 use skranke::app::AppError;
 use skranke::app::notify::{self, Mailbox};
-use skranke::mail::smtp::Security;
+use skranke::mail::smtp::{Security, SmtpConfig, SmtpSender};
+use skranke::mail::{Transport, WorkerSettings};
 use skranke::store::Store as _;
 use skranke_core::access::Role;
 use skranke_core::notify::AddressState;
@@ -22,6 +23,7 @@ both!(
     the_fredericia_replay,
     a_relay_without_tls_gets_no_personal_data,
     a_cpr_number_in_a_message_blocks_it,
+    a_relay_whose_certificate_is_not_trusted_gets_nothing,
     transient_failures_retry_and_permanent_ones_hold_and_count_bounces,
 );
 
@@ -58,6 +60,9 @@ async fn the_fredericia_replay<S: TestDb + IntoAny>(store: S) {
     for alert in &alerts {
         let body = alert["body"].as_str().unwrap();
         assert!(!body.contains("Ydelser") && !body.contains("tandpleje"), "{body}");
+        // Text and HTML as multipart/alternative, the HTML saying no more than the text.
+        let html = alert["html"].as_str().expect("an HTML part");
+        assert!(html.contains("<html lang=\"da\"") && !html.contains("tandpleje"), "{html}");
         assert!(["TLSv1.2", "TLSv1.3"].contains(&alert["tls"]["version"].as_str().unwrap()), "{alert}");
         assert!(alert["message_id"].as_str().unwrap().ends_with("@skranke.test>"));
     }
@@ -76,6 +81,20 @@ async fn the_fredericia_replay<S: TestDb + IntoAny>(store: S) {
         .filter(|d| d["template"] == "message_held" && d["transport"].as_str().unwrap().starts_with("smtp starttls"))
         .count();
     assert_eq!(sent_alerts, 14);
+    // RS-20: each sent message's audit entry names the TLS version and cipher its connection
+    // negotiated, as the relay saw them (the IANA cipher name, which OpenSSL also uses for TLS 1.3).
+    for alert in &alerts {
+        let id = alert["message_id"].as_str().unwrap().trim_start_matches('<').split('@').next().unwrap().to_owned();
+        let entry = entries
+            .iter()
+            .find(|e| e.record.action.as_str() == "mail.sent" && e.record.object.as_ref().is_some_and(|o| o.id() == id))
+            .unwrap_or_else(|| panic!("no mail.sent entry for {id}"));
+        let detail = serde_json::to_value(&entry.record.detail).unwrap();
+        assert_eq!(detail["tls"]["version"], alert["tls"]["version"], "{detail}");
+        assert_eq!(detail["tls"]["cipher"], alert["tls"]["cipher"], "{detail}");
+        let transport = detail["transport"].as_str().unwrap();
+        assert!(transport.contains(alert["tls"]["cipher"].as_str().unwrap()), "{transport}");
+    }
 }
 
 /// RS-20: with TLS required, a relay that offers none gets nothing (held with an alert); a relay
@@ -138,6 +157,31 @@ async fn citizen_address<S: TestDb>(store: &S, w: &World) -> Uuid {
         )
         .await;
     id
+}
+
+/// RS-20: a relay offering STARTTLS with a certificate from a CA Skranke does not trust (the test
+/// CA, not configured here) gets nothing: the code mail is held, never sent without verification.
+async fn a_relay_whose_certificate_is_not_trusted_gets_nothing<S: TestDb + IntoAny>(store: S) {
+    let server = SmtpServer::start("starttls");
+    let config = SmtpConfig {
+        host: "localhost".into(),
+        port: server.port,
+        security: Security::Starttls,
+        extra_ca: None,
+        from: "skranke@fredericia.dk".into(),
+        hello_name: "skranke.test".into(),
+        timeout_secs: 10,
+    };
+    let settings =
+        WorkerSettings { transport: Transport::Smtp(SmtpSender::new(&config).unwrap()), ..Default::default() };
+    let w = world(&store, "fredericia.dk").await;
+    let admin = principal(&w, Role::OrgAdmin);
+    let record = set_mailbox(&w, &admin, Mailbox::Centre(w.centre.id), "borgerservice@fredericia.dk").await.unwrap();
+    notify::request_code(&w.app, &admin, record.id).await.unwrap();
+    drain_with(&w.app, settings).await;
+    assert!(server.received().is_empty());
+    let held = notify::held_messages(&w.app, &admin, w.org).await.unwrap();
+    assert!(held.iter().any(|h| h.template == "address_code" && h.reason == "tls_unavailable"), "{held:?}");
 }
 
 /// RS-30: a CPR number anywhere in a message blocks it, whatever the template declared.

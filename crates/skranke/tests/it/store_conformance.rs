@@ -34,6 +34,7 @@ both!(
     reschedule_moves_the_claims_or_changes_nothing,
     sweeping_expired_holds_is_idempotent,
     outbox_claims_lease_and_retry,
+    outbox_outcomes_are_written_as_one_batch,
     dev_mail_is_stored_once_per_message,
     duplicate_reference_is_reported_as_duplicate,
     unicode_and_markup_round_trip_byte_exact,
@@ -632,6 +633,67 @@ async fn outbox_claims_lease_and_retry<S: TestDb>(store: S) {
     assert_eq!(store.claim_outbox(later(30), lease, 2).await.unwrap().len(), 2);
     assert_eq!(store.claim_outbox(later(30), lease, 2).await.unwrap().len(), 1);
     assert!(store.claim_outbox(later(30), lease, 2).await.unwrap().is_empty());
+}
+
+/// The worker writes a tick's outcomes in one transaction: each message's status, its alerts and
+/// its audit entries; a message another worker finished meanwhile is skipped with its alerts and
+/// audit entries, and the rest is still written.
+async fn outbox_outcomes_are_written_as_one_batch<S: TestDb>(store: S) {
+    use skranke::store::{GateOutcome, OutboxFinish};
+    use skranke_core::audit::{Action, Actor, AuditRecord, Detail, Label, ObjectRef};
+    let fx = Fixture::seed(&store, 1, 1).await;
+    let slot = slot_at(&store, fx.service.id, tue(9, 0), now()).await.unwrap();
+    let new = new_appointment(&fx.service, &slot, now(), None);
+    let appointment = new.appointment.id;
+    let msgs: Vec<_> = (0..3).map(|_| message(appointment, "booking_confirmed")).collect();
+    store.create_appointment(&new, &msgs, now()).await.unwrap();
+    let sent = GateOutcome {
+        outcome: "send",
+        reason: None,
+        rule: Some("verified_citizen"),
+        classes: "appointment".into(),
+        bounced_address: None,
+        subject_ref: None,
+    };
+    let held = GateOutcome { outcome: "hold", reason: Some("unverified"), rule: None, ..sent.clone() };
+    let audit = |id: MessageId, action: &str| AuditRecord {
+        at: now(),
+        organisation: None,
+        actor: Actor::System { label: Label::new("outbox").unwrap() },
+        action: Action::new(action).unwrap(),
+        object: Some(ObjectRef::new("message", &id.to_string()).unwrap()),
+        detail: Detail::empty(),
+    };
+    // The first message was finished by another worker before this batch is written.
+    store.finish_outbox(msgs[0].id, &sent, now(), &[], &[]).await.unwrap();
+    let alert = message(appointment, "message_held");
+    let item = |m: &skranke::store::NewMessage, outcome: &GateOutcome, alerts: Vec<_>, action: &str| OutboxFinish {
+        id: m.id,
+        outcome: outcome.clone(),
+        at: later(1),
+        alerts,
+        audit: vec![audit(m.id, action)],
+    };
+    let batch = [
+        item(&msgs[0], &sent, vec![message(appointment, "message_held")], "mail.sent"),
+        item(&msgs[1], &sent, Vec::new(), "mail.sent"),
+        item(&msgs[2], &held, vec![alert.clone()], "mail.held"),
+    ];
+    assert_eq!(store.finish_outbox_batch(&batch).await.unwrap(), vec![msgs[0].id]);
+    assert!(store.finish_outbox_batch(&[]).await.unwrap().is_empty());
+
+    let statuses = store.list_outbox_for(appointment).await.unwrap();
+    let count = |status: OutboxStatus| statuses.iter().filter(|(_, s)| *s == status).count();
+    assert_eq!((count(OutboxStatus::Sent), count(OutboxStatus::Held), count(OutboxStatus::Pending)), (2, 1, 1));
+    // Only the third message's alert was written, not the skipped message's.
+    let pending = store.claim_outbox(later(2), SignedDuration::from_secs(60), 10).await.unwrap();
+    assert_eq!(pending.iter().map(|m| m.id).collect::<Vec<_>>(), vec![alert.id]);
+    // The audit entries of the two written messages, in order, chained; none for the skipped one.
+    let entries = store.audit_page(0, 100).await.unwrap();
+    let objects: Vec<(&str, String)> =
+        entries.iter().map(|e| (e.record.action.as_str(), e.record.object.as_ref().unwrap().id().to_owned())).collect();
+    assert_eq!(objects, vec![("mail.sent", msgs[1].id.to_string()), ("mail.held", msgs[2].id.to_string())]);
+    assert_eq!(store.audit_head().await.unwrap().seq, 2);
 }
 
 async fn dev_mail_is_stored_once_per_message<S: TestDb>(store: S) {
