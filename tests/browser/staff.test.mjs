@@ -217,6 +217,32 @@ describe('staff', () => {
     });
   });
 
+  test('a routing rule: one administrator proposes, another approves, the map follows', async () => {
+    await run('routes', async (contexts) => {
+      const { context, page } = await signIn(ORG_ADMIN);
+      contexts.push(context);
+      await page.goto(server.baseUrl + '/staff/mail');
+      await page.getByRole('link', { name: 'Hvem får besked om hvad' }).click();
+      await page.waitForURL(/\/staff\/mail\/routes/);
+      await checkA11y(page, 'routing rules');
+      const route = 'Borger ankommet → Fælles postkasse for centret';
+      await page.getByRole('button', { name: `Foreslå at slå til: ${route}` }).click();
+      await page.waitForURL(/done=proposed/);
+      assert.match(await page.locator('section[aria-labelledby=route-changes]').innerText(), /Venter på en anden administrator/);
+      await checkA11y(page, 'routing rules with a proposal');
+      const second = await signIn(SECOND_ADMIN);
+      contexts.push(second.context);
+      await second.page.goto(server.baseUrl + '/staff/mail/routes');
+      await second.page.getByRole('button', { name: `Godkend: ${route}` }).click();
+      await second.page.waitForURL(/done=approved/);
+      const row = second.page.locator('section[aria-labelledby=route-table] tr', { hasText: 'Fælles postkasse for centret' }).filter({ hasText: 'Borger ankommet' });
+      assert.match(await row.innerText(), /Til/);
+      // The data-flow map now draws the new path.
+      await second.page.goto(server.baseUrl + '/staff/mail/flows');
+      assert.match(await second.page.locator('table').innerText(), /Borger ankommet\s+Fælles postkasse for centret/);
+    });
+  });
+
   test('the data-protection officer reads the audit log and nothing else', async () => {
     await run('dpo', async (contexts) => {
       const { context, page } = await signIn(DPO);
