@@ -28,6 +28,8 @@ pub struct Config {
     pub availability_cache_ms: i64,
     /// Sign-in: password hashing cost, throttling, session timeouts, cookies (`[auth]`).
     pub auth: crate::app::accounts::AuthSettings,
+    /// Hours before an appointment its reminder goes out (when the reminder route is on).
+    pub reminder_lead_hours: i64,
 }
 
 impl Default for Config {
@@ -43,6 +45,7 @@ impl Default for Config {
             log: "info".into(),
             availability_cache_ms: 1000,
             auth: crate::app::accounts::AuthSettings::default(),
+            reminder_lead_hours: 24,
         }
     }
 }
@@ -90,6 +93,9 @@ impl Config {
         }
         if let Some(v) = get("SKRANKE_PUBLIC_URL") {
             self.public_url = Some(v);
+        }
+        if let Some(v) = get("SKRANKE_REMINDER_LEAD_HOURS") {
+            self.reminder_lead_hours = num("SKRANKE_REMINDER_LEAD_HOURS", v)?;
         }
         if let Some(v) = get("SKRANKE_HOLD_MINUTES") {
             self.hold_minutes = num("SKRANKE_HOLD_MINUTES", v)?;
@@ -139,6 +145,9 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=168).contains(&self.reminder_lead_hours) {
+            return Err(ConfigError::Invalid("reminder_lead_hours must be 1–168".into()));
+        }
         if !(1..=120).contains(&self.hold_minutes) {
             return Err(ConfigError::Invalid("hold_minutes must be 1–120".into()));
         }
@@ -180,5 +189,18 @@ mod tests {
         assert_eq!(c.hold_minutes, 15);
         assert!(c.apply_env(|k| (k == "SKRANKE_HOLD_MINUTES").then(|| "ten".to_owned())).is_err());
         assert!(toml::from_str::<Config>("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn the_reminder_lead_is_a_day_unless_set_and_within_a_week() {
+        let mut c = Config::default();
+        assert_eq!(c.reminder_lead_hours, 24);
+        c.apply_env(|k| (k == "SKRANKE_REMINDER_LEAD_HOURS").then(|| "48".to_owned())).unwrap();
+        assert_eq!(c.reminder_lead_hours, 48);
+        assert!(c.validate().is_ok());
+        c.reminder_lead_hours = 0;
+        assert!(c.validate().is_err());
+        c.reminder_lead_hours = 169;
+        assert!(c.validate().is_err());
     }
 }

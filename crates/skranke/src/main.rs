@@ -139,6 +139,7 @@ fn settings(config: &Config) -> AppSettings {
         public_url: config.public_url.clone().unwrap_or_default(),
         availability_cache_ttl: SignedDuration::from_millis(config.availability_cache_ms),
         auth: config.auth.clone(),
+        reminder_lead: SignedDuration::from_hours(config.reminder_lead_hours),
     }
 }
 

@@ -22,7 +22,7 @@ use crate::store::{Appointment, CentreView, NewAppointment, NewMessage, NewSlot,
 
 /// Longest range one availability request may ask for.
 pub const MAX_RANGE_DAYS: i32 = 62;
-/// How long before an appointment its reminder goes out: the day before (issue 6's default).
+/// How long before an appointment its reminder goes out unless configured: the day before.
 pub const REMINDER_LEAD: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
 #[derive(Debug)]
@@ -282,13 +282,13 @@ impl App {
         Ok(self.store.route_table(centre.centre.organisation_id).await?.enabled(event, Recipient::Citizen))
     }
 
-    /// Writes the reminders that are due (confirmed bookings starting within [`REMINDER_LEAD`],
+    /// Writes the reminders that are due (confirmed bookings starting within the configured lead,
     /// booked at least that far ahead), each in the transaction that marks its booking reminded,
     /// so a reminder is written once however many workers run. Returns how many bookings it
     /// handled; a booking whose organisation has the reminder route off is marked without mail.
     pub async fn send_reminders(&self) -> Result<usize, AppError> {
         let now = self.clock.now();
-        let due = self.store.due_reminders(now, REMINDER_LEAD, 100).await?;
+        let due = self.store.due_reminders(now, self.settings.reminder_lead, 100).await?;
         let mut handled = 0;
         for id in due {
             let Some(a) = self.store.get_appointment(id).await? else { continue };

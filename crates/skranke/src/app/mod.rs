@@ -33,6 +33,8 @@ pub struct AppSettings {
     /// How long an availability answer may be reused (zero turns the cache off).
     pub availability_cache_ttl: SignedDuration,
     pub auth: accounts::AuthSettings,
+    /// How long before an appointment its reminder goes out (issue 6: the day before by default).
+    pub reminder_lead: SignedDuration,
 }
 
 impl Default for AppSettings {
@@ -42,6 +44,7 @@ impl Default for AppSettings {
             public_url: "http://127.0.0.1:8080".to_owned(),
             availability_cache_ttl: SignedDuration::from_secs(1),
             auth: accounts::AuthSettings::default(),
+            reminder_lead: booking::REMINDER_LEAD,
         }
     }
 }
