@@ -154,9 +154,10 @@ async fn steps_are_written_with_history_and_stale_ones_refused<S: TestDb>(store:
     let history = store.visit_history(v.id).await.unwrap();
     assert_eq!((history[2].from_queue, history[2].to_queue), (Some(queue.id), Some(other.id)));
     assert_eq!(history[2].reason.as_deref(), Some("Tandpleje"));
+    // The transfer's event, beside the one the arrival wrote.
     let events = store.unrouted_events(10).await.unwrap();
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].1, event);
+    assert_eq!(events.iter().map(|e| e.1.kind.as_str()).collect::<Vec<_>>(), ["visit.arrived", "visit.transferred"]);
+    assert_eq!(events[1].1, event);
     // Kept its arrival in the new queue: it is first there.
     let waiting = store.waiting_visits(&[other.id], CallOrder::default(), later(10)).await.unwrap();
     assert_eq!((waiting[0].id, waiting[0].queued_at), (v.id, v.arrived_at));
