@@ -7,11 +7,12 @@ use std::time::Duration;
 use jiff::SignedDuration;
 use tokio::sync::watch;
 
+use skranke_core::ids::MessageId;
 use skranke_core::notify::{DataClasses, Transport as GateTransport};
 
 use super::gate::{self, Judged, Lookups, Outcome};
 use super::smtp::{Delivery, SendError};
-use super::{MailPayload, render};
+use super::{MailPayload, Rendered, render};
 use crate::app::App;
 use crate::store::{DevMail, OutboxFinish, OutboxMessage, Store, StoreError};
 
@@ -39,7 +40,9 @@ impl Default for WorkerSettings {
             transport: Transport::DevMailbox,
             poll: Duration::from_millis(500),
             lease: SignedDuration::from_secs(60),
-            batch: 50,
+            // Claiming has a fixed cost per batch; at ~2,000 messages a second 200 take 0.1 s of
+            // the 60 s lease.
+            batch: 200,
             max_attempts: 8,
         }
     }
@@ -107,8 +110,16 @@ impl Worker {
         let now = self.app.clock.now();
         let batch = store.claim_outbox(now, self.settings.lease, self.settings.batch).await?;
         let mut outcomes = Outcomes::new();
-        for msg in &batch {
-            match self.deliver(&mut outcomes.lookups, msg).await {
+        let mut next = batch.first().map(prepare);
+        for (i, msg) in batch.iter().enumerate() {
+            let prepared = next.take().flatten();
+            // The next message is parsed and rendered while this one waits on the relay (or the
+            // database): both are work of this thread that the wait would otherwise leave idle.
+            let (delivered, following) = tokio::join!(self.deliver(&mut outcomes.lookups, msg, prepared), async {
+                batch.get(i + 1).map(prepare)
+            });
+            next = following;
+            match delivered {
                 Ok(finish) => outcomes.push(&self.app, finish).await?,
                 Err(e) => {
                     // What was sent before the failure is still recorded as sent.
@@ -123,11 +134,14 @@ impl Worker {
 
     /// Renders, judges and sends one message; returns the outcome to write, or `None` when it
     /// was put back for a later attempt (written at once).
-    async fn deliver(&self, lookups: &mut Lookups, msg: &OutboxMessage) -> Result<Option<OutboxFinish>, StoreError> {
+    async fn deliver(
+        &self,
+        lookups: &mut Lookups,
+        msg: &OutboxMessage,
+        prepared: Option<(MailPayload, Rendered)>,
+    ) -> Result<Option<OutboxFinish>, StoreError> {
         let now = self.app.clock.now();
-        let payload = serde_json::from_str::<MailPayload>(&msg.payload).ok();
-        let rendered = payload.as_ref().and_then(|p| render(msg.language, p));
-        let (Some(payload), Some(rendered)) = (payload, rendered) else {
+        let Some((payload, rendered)) = prepared else {
             tracing::error!(message_id = %msg.id, template = %msg.template, "message cannot be rendered; held");
             let judged = Judged::held(Outcome::Hold, "render_failed", DataClasses::EMPTY);
             return gate::finish(&self.app, msg, None, &judged, now).await.map(Some);
@@ -198,25 +212,35 @@ impl Worker {
 /// The outcomes of a tick waiting to be written, and what the gate read for them.
 ///
 /// One transaction per message was most of the worker's time once sending was fast; these are
-/// written together: at the end of the tick, at least every [`WRITE_EVERY`] (so a message sent
-/// stays marked pending only briefly: its lease must not run out and let another worker send it
-/// again), and at once after a bounce (it changes the address's record, so the next message to it
-/// must be judged on the new one). A crash before a write loses the outcomes since the last one;
-/// those messages are claimed again after their lease and sent again with the same Message-ID,
-/// as a crash between sending and writing always could.
+/// written together, and in the background while the worker goes on sending (the write runs on
+/// the database's side, the sends wait on the relay: the two used to take turns). A write starts
+/// once [`WRITE_AT`] outcomes are pending and the previous write has finished, so a message sent
+/// stays marked pending only briefly (its lease must not run out and let another worker send it
+/// again). At least every [`WRITE_EVERY`], after a bounce, and at the end of the tick the worker
+/// waits until everything is written: a bounce changes the address's record, so the next message
+/// to it must be judged on the new one. A crash before a write loses the outcomes since the last
+/// one; those messages are claimed again after their lease and sent again with the same
+/// Message-ID, as a crash between sending and writing always could.
 #[derive(Debug)]
 struct Outcomes {
     lookups: Lookups,
     pending: Vec<OutboxFinish>,
     since: std::time::Instant,
+    /// The write under way, if any.
+    writing: Option<tokio::task::JoinHandle<Result<Vec<MessageId>, StoreError>>>,
 }
 
 /// The longest outcomes wait to be written.
 const WRITE_EVERY: Duration = Duration::from_secs(1);
 
+/// How many outcomes a background write waits for: each write has a fixed cost (the transaction,
+/// the audit chain's head), and writes of one or two outcomes each were slower than none in the
+/// background at all (BENCHMARKS.md, outbox).
+const WRITE_AT: usize = 32;
+
 impl Outcomes {
     fn new() -> Self {
-        Self { lookups: Lookups::default(), pending: Vec::new(), since: std::time::Instant::now() }
+        Self { lookups: Lookups::default(), pending: Vec::new(), since: std::time::Instant::now(), writing: None }
     }
 
     async fn push(&mut self, app: &App, finish: Option<OutboxFinish>) -> Result<(), StoreError> {
@@ -224,22 +248,53 @@ impl Outcomes {
         self.pending.extend(finish);
         if bounced || self.since.elapsed() >= WRITE_EVERY {
             self.write(app).await?;
+        } else if self.pending.len() >= WRITE_AT
+            && self.writing.as_ref().is_none_or(tokio::task::JoinHandle::is_finished)
+        {
+            self.settle().await?;
+            self.start(app);
         }
         Ok(())
     }
 
-    /// Writes what is pending in one transaction and forgets what the gate read.
-    async fn write(&mut self, app: &App) -> Result<(), StoreError> {
-        let skipped = app.store.finish_outbox_batch(&self.pending).await?;
+    /// Starts writing what is pending in one transaction, in the background, and forgets what
+    /// the gate read: what it reads next is at least as new as this write's start.
+    fn start(&mut self, app: &App) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let (store, pending) = (app.store.clone(), std::mem::take(&mut self.pending));
+        self.writing = Some(tokio::spawn(async move { store.finish_outbox_batch(&pending).await }));
+        self.lookups.clear();
+        self.since = std::time::Instant::now();
+    }
+
+    /// Waits for the write under way, if any.
+    async fn settle(&mut self) -> Result<(), StoreError> {
+        let Some(writing) = self.writing.take() else { return Ok(()) };
+        let skipped = writing.await.map_err(|e| StoreError::Corrupt(format!("outbox write task failed: {e}")))??;
         for id in skipped {
             // Another worker finished it first (this one's lease ran out while it worked).
             tracing::info!(message_id = %id, "message finished by another worker meanwhile");
         }
-        self.pending.clear();
-        self.lookups.clear();
-        self.since = std::time::Instant::now();
         Ok(())
     }
+
+    /// Writes everything pending and waits until it is written.
+    async fn write(&mut self, app: &App) -> Result<(), StoreError> {
+        self.settle().await?;
+        self.start(app);
+        self.settle().await?;
+        self.lookups.clear();
+        Ok(())
+    }
+}
+
+/// The message's payload and its rendering; `None` when it cannot be rendered (a corrupt row).
+fn prepare(msg: &OutboxMessage) -> Option<(MailPayload, Rendered)> {
+    let payload = serde_json::from_str::<MailPayload>(&msg.payload).ok()?;
+    let rendered = render(msg.language, &payload)?;
+    Some((payload, rendered))
 }
 
 /// Exponential backoff with full jitter: a random wait up to 2^attempts seconds (at most an
