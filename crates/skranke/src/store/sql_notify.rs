@@ -11,6 +11,22 @@ macro_rules! notify_helpers {
             AddressChange, AddressCode, AddressRecord, GateOutcome, HeldMessage, NewAddress, Owner, OwnerKind, Silence,
         };
 
+        /// The silent addresses of rows `(address_id, n, oldest, newest)` grouped from the outbox.
+        async fn silences<S: crate::store::Store>(store: &S, rows: &[DbRow]) -> StoreResult<Vec<Silence>> {
+            let mut out = Vec::new();
+            for r in rows {
+                let id = AddressId::from_uuid(r.try_get("address_id")?);
+                let Some(address) = store.get_address(id).await? else { continue };
+                out.push(Silence {
+                    address,
+                    count: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
+                    oldest_sent_at: from_us(r.try_get("oldest")?)?,
+                    newest_sent_at: from_us(r.try_get("newest")?)?,
+                });
+            }
+            Ok(out)
+        }
+
         /// Acknowledges every tracked notification to `address` sent up to `sent_at`: a person
         /// acting on one shows the mailbox is read. Returns how many it acknowledged.
         async fn acknowledge_up_to_tx(
@@ -637,18 +653,7 @@ macro_rules! notify_store_methods {
             .bind(i64::from(min_count))
             .fetch_all(&self.pool)
             .await?;
-            let mut out = Vec::new();
-            for r in &rows {
-                let id = AddressId::from_uuid(r.try_get("address_id")?);
-                let Some(address) = self.get_address(id).await? else { continue };
-                out.push(Silence {
-                    address,
-                    count: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
-                    oldest_sent_at: from_us(r.try_get("oldest")?)?,
-                    newest_sent_at: from_us(r.try_get("newest")?)?,
-                });
-            }
-            Ok(out)
+            silences(self, &rows).await
         }
 
         async fn silent_now(
@@ -670,20 +675,8 @@ macro_rules! notify_store_methods {
             .bind(organisation.as_uuid())
             .fetch_all(&self.pool)
             .await?;
-            let mut out = Vec::new();
-            for r in &rows {
-                let id = AddressId::from_uuid(r.try_get("address_id")?);
-                let Some(address) = self.get_address(id).await? else { continue };
-                if address.retired_at.is_some() {
-                    continue;
-                }
-                out.push(Silence {
-                    address,
-                    count: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
-                    oldest_sent_at: from_us(r.try_get("oldest")?)?,
-                    newest_sent_at: from_us(r.try_get("newest")?)?,
-                });
-            }
+            let mut out = silences(self, &rows).await?;
+            out.retain(|s| s.address.retired_at.is_none());
             out.sort_by_key(|s| s.oldest_sent_at);
             Ok(out)
         }

@@ -120,7 +120,7 @@ pub async fn drain_with(app: &App, settings: WorkerSettings) {
 }
 
 /// The six-digit code of the newest dev mail to `address`.
-async fn code_sent_to(app: &App, address: &str) -> String {
+pub async fn code_sent_to(app: &App, address: &str) -> String {
     let mails = app.store.list_dev_mail(100).await.unwrap();
     let mail = mails.iter().filter(|m| m.recipient == address).max_by_key(|m| m.delivered_at).expect("a code mail");
     mail.body_text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("six digits").to_owned()
@@ -160,7 +160,7 @@ pub async fn set_mailbox(
 }
 
 /// Sets a mailbox and proves it with the code that reached it.
-async fn verified_mailbox(w: &World, admin: &Principal, mailbox: Mailbox, address: &str) {
+pub async fn verified_mailbox(w: &World, admin: &Principal, mailbox: Mailbox, address: &str) {
     let record = set_mailbox(w, admin, mailbox, address).await.unwrap();
     notify::request_code(&w.app, admin, record.id).await.unwrap();
     drain(&w.app).await;

@@ -16,7 +16,7 @@ use skranke_core::notify::route::{Event, Recipient};
 use skranke_core::visit::order::CallOrder;
 use uuid::Uuid;
 
-use crate::notify_app::{IntoAny, World, drain_with, principal, set_mailbox, world};
+use crate::notify_app::{IntoAny, World, code_sent_to, drain_with, principal, verified_mailbox, world};
 use crate::support::*;
 
 both!(
@@ -41,17 +41,6 @@ async fn set_route(w: &World, admin: &Principal, event: Event, to: Recipient, on
     let second = principal(w, Role::OrgAdmin);
     let change = routes::propose_route(&w.app, admin, event, to, on).await.unwrap().expect("a change");
     routes::decide_route(&w.app, &second, change.id, true).await.unwrap();
-}
-
-/// A mailbox proven the way an administrator does it, with the code from the dev mailbox.
-async fn proven(w: &World, admin: &Principal, mailbox: Mailbox, address: &str) {
-    let record = set_mailbox(w, admin, mailbox, address).await.unwrap();
-    skranke::app::notify::request_code(&w.app, admin, record.id).await.unwrap();
-    drain(w).await;
-    let mails = w.app.store.list_dev_mail(500).await.unwrap();
-    let mail = mails.iter().filter(|m| m.recipient == address).max_by_key(|m| m.delivered_at).unwrap();
-    let code: String = mail.body_text.split(|c: char| !c.is_ascii_digit()).find(|x| x.len() == 6).unwrap().to_owned();
-    skranke::app::notify::confirm_code(&w.app, admin, record.id, &code).await.unwrap();
 }
 
 async fn a_route_change_needs_a_second_administrator<S: TestDb + IntoAny>(store: S) {
@@ -115,9 +104,9 @@ async fn arrivals_transfers_and_no_shows_follow_the_rules<S: TestDb + IntoAny>(s
     let w = world(&store, "fredericia.dk").await;
     let admin = principal(&w, Role::OrgAdmin);
     let receptionist = principal(&w, Role::Receptionist);
-    proven(&w, &admin, Mailbox::Queue(w.borger.id), "borgerservice@fredericia.dk").await;
-    proven(&w, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await;
-    proven(&w, &admin, Mailbox::Centre(w.centre.id), "centret@fredericia.dk").await;
+    verified_mailbox(&w, &admin, Mailbox::Queue(w.borger.id), "borgerservice@fredericia.dk").await;
+    verified_mailbox(&w, &admin, Mailbox::Queue(w.ydelser.id), "ydelser@fredericia.dk").await;
+    verified_mailbox(&w, &admin, Mailbox::Centre(w.centre.id), "centret@fredericia.dk").await;
 
     // Defaults: an arrival tells nobody.
     let first = w.app.take_ticket(&receptionist, w.centre.id, w.service.id).await.unwrap();
@@ -177,10 +166,7 @@ async fn confirmed_booking(w: &World, start: jiff::Timestamp, email: &str) -> sk
     };
     let booked = w.app.book(request).await.unwrap();
     drain(w).await;
-    let mails = w.app.store.list_dev_mail(100).await.unwrap();
-    let code_mail = mails.iter().find(|m| m.recipient == email).expect("the code mail");
-    let code: String =
-        code_mail.body_text.split(|c: char| !c.is_ascii_digit()).find(|x| x.len() == 6).unwrap().to_owned();
+    let code = code_sent_to(&w.app, email).await;
     let confirmed = w.app.confirm(booked.appointment.id, Some(booked.token.expose()), &code).await.unwrap();
     drain(w).await;
     confirmed
