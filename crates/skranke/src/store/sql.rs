@@ -28,6 +28,7 @@ macro_rules! shared_store_impl {
             from_us, us,
         };
 
+        type Db = $db;
         type DbRow = <$db as sqlx::Database>::Row;
         type Tx = crate::store::WriteTx<$db>;
 
@@ -113,34 +114,45 @@ macro_rules! shared_store_impl {
         /// database's lock (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds
         /// the write lock), so concurrent writers append one after the other, never both after
         /// the same head; the primary key on `seq` would refuse that anyway.
+        /// Audit rows per INSERT statement: 12 parameters each, far below both databases' limits
+        /// (SQLite 32,766, PostgreSQL 65,535).
+        const AUDIT_ROWS_PER_INSERT: usize = 64;
+
         async fn append_audit_tx(tx: &mut Tx, records: &[AuditRecord]) -> StoreResult<ChainHead> {
             let row = sqlx::query(sqlx::AssertSqlSafe(<$store>::AUDIT_HEAD_SQL)).fetch_one(&mut **tx).await?;
             let seq = u64::try_from(row.try_get::<i64, _>("seq")?).map_err(|_| corrupt("audit_head.seq"))?;
             let hash = ChainHash::from_hex(&row.try_get::<String, _>("hash")?).map_err(|_| corrupt("audit_head.hash"))?;
             let mut head = ChainHead { seq, hash };
-            for record in records {
-                let entry = audit::chain(head, record.clone());
-                let object = entry.record.object.as_ref();
-                sqlx::query(
+            // Many rows to one INSERT: each statement is a round trip (on SQLite, a hand-over to
+            // its thread and back), which was most of the cost of writing a batch of outcomes.
+            for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO audit_log (seq, at, organisation_id, actor_kind, actor_id, actor_label, action, \
-                     object_kind, object_id, detail, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(i64::try_from(entry.seq).map_err(|_| corrupt("audit seq overflow"))?)
-                .bind(us(entry.record.at))
-                .bind(entry.record.organisation.map(|o| o.as_uuid()))
-                .bind(entry.record.actor.kind())
-                .bind(entry.record.actor.id())
-                .bind(entry.record.actor.label())
-                .bind(entry.record.action.as_str())
-                .bind(object.map(|o| o.kind()))
-                .bind(object.map(|o| o.id()))
-                .bind(entry.record.detail.to_canonical_json())
-                .bind(entry.prev_hash.to_hex())
-                .bind(entry.hash.to_hex())
-                .execute(&mut **tx)
-                .await?;
-                head = entry.head();
+                     object_kind, object_id, detail, prev_hash, hash) ",
+                );
+                let mut overflow = false;
+                insert.push_values(chunk, |mut row, record| {
+                    let entry = audit::chain(head, record.clone());
+                    let object = entry.record.object.as_ref();
+                    overflow |= i64::try_from(entry.seq).is_err();
+                    row.push_bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
+                        .push_bind(us(entry.record.at))
+                        .push_bind(entry.record.organisation.map(|o| o.as_uuid()))
+                        .push_bind(entry.record.actor.kind().to_owned())
+                        .push_bind(entry.record.actor.id())
+                        .push_bind(entry.record.actor.label().to_owned())
+                        .push_bind(entry.record.action.as_str().to_owned())
+                        .push_bind(object.map(|o| o.kind().to_owned()))
+                        .push_bind(object.map(|o| o.id().to_owned()))
+                        .push_bind(entry.record.detail.to_canonical_json())
+                        .push_bind(entry.prev_hash.to_hex())
+                        .push_bind(entry.hash.to_hex());
+                    head = entry.head();
+                });
+                if overflow {
+                    return Err(corrupt("audit seq overflow"));
+                }
+                insert.build().execute(&mut **tx).await?;
             }
             sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
                 .bind(i64::try_from(head.seq).map_err(|_| corrupt("audit seq overflow"))?)

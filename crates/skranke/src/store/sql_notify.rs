@@ -59,70 +59,100 @@ macro_rules! notify_helpers {
             Ok(n)
         }
 
-        /// Marks one message sent or held. `None`, with nothing written, when it is no longer
-        /// pending; else the registry record it went to (if any).
-        async fn finish_outbox_row(
+        /// Marks held (or blocked) message `id` with its outcome; `None` if it was no longer
+        /// pending, else its address. A held one keeps its body, so an administrator can
+        /// release it after fixing the recipient.
+        async fn finish_held_row(
             tx: &mut Tx,
             id: MessageId,
             outcome: &GateOutcome,
             now: Timestamp,
         ) -> StoreResult<Option<Option<Uuid>>> {
-            // A sent message keeps no body (its facts are in the audit log); a held one keeps it
-            // so an administrator can release it after fixing the recipient.
-            let row = if outcome.outcome == "send" {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, \
-                     payload = '{}', gate_outcome = 'send', gate_reason = NULL, gate_rule = $3, classes = $4, \
-                     subject_ref = $5 WHERE id = $1 AND status = 'pending' RETURNING address_id",
-                )
-                .bind(id.as_uuid())
-                .bind(us(now))
-                .bind(outcome.rule)
-                .bind(&outcome.classes)
-                .bind(outcome.subject_ref.as_deref())
-                .fetch_optional(&mut **tx)
-                .await?
-            } else {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'held', held_at = $2, locked_until = NULL, gate_outcome = $3, \
-                     gate_reason = $4, gate_rule = NULL, classes = $5 WHERE id = $1 AND status = 'pending' \
-                     RETURNING address_id",
-                )
-                .bind(id.as_uuid())
-                .bind(us(now))
-                .bind(outcome.outcome)
-                .bind(outcome.reason)
-                .bind(&outcome.classes)
-                .fetch_optional(&mut **tx)
-                .await?
-            };
+            let row = sqlx::query(
+                "UPDATE outbox SET status = 'held', held_at = $2, locked_until = NULL, gate_outcome = $3, \
+                 gate_reason = $4, gate_rule = NULL, classes = $5 WHERE id = $1 AND status = 'pending' \
+                 RETURNING address_id",
+            )
+            .bind(id.as_uuid())
+            .bind(us(now))
+            .bind(outcome.outcome)
+            .bind(outcome.reason)
+            .bind(&outcome.classes)
+            .fetch_optional(&mut **tx)
+            .await?;
             row.map(|r| r.try_get::<Option<Uuid>, _>("address_id")).transpose().map_err(Into::into)
+        }
+
+        /// Sent rows per UPDATE statement (5 parameters each).
+        const SENT_ROWS_PER_UPDATE: usize = 100;
+
+        /// Marks sent messages (in the order given: by id, so two transactions lock rows in the
+        /// same order) in one statement; returns those that were still pending, with their
+        /// addresses. A sent message keeps no body: its facts are in the audit log.
+        async fn finish_sent_rows(
+            tx: &mut Tx,
+            rows: &[(MessageId, &GateOutcome, Timestamp)],
+        ) -> StoreResult<Vec<(MessageId, Option<Uuid>)>> {
+            let mut update =
+                sqlx::QueryBuilder::<Db>::new("WITH v (id, sent_at, gate_rule, classes, subject_ref) AS (");
+            update.push_values(rows, |mut row, (id, outcome, at)| {
+                row.push_bind(id.as_uuid())
+                    .push_bind(us(*at))
+                    .push_bind(outcome.rule)
+                    .push_bind(outcome.classes.clone())
+                    .push_bind(outcome.subject_ref.clone());
+            });
+            update.push(
+                ") UPDATE outbox SET status = 'sent', sent_at = v.sent_at, locked_until = NULL, last_error = NULL, \
+                 payload = '{}', gate_outcome = 'send', gate_reason = NULL, gate_rule = v.gate_rule, \
+                 classes = v.classes, subject_ref = v.subject_ref FROM v \
+                 WHERE outbox.id = v.id AND outbox.status = 'pending' RETURNING outbox.id, outbox.address_id",
+            );
+            let returned = update.build().fetch_all(&mut **tx).await?;
+            returned
+                .iter()
+                .map(|r| {
+                    Ok((MessageId::from_uuid(r.try_get("id")?), r.try_get::<Option<Uuid>, _>("address_id")?))
+                })
+                .collect()
         }
 
         /// What finished messages change on their addresses: a sent tracked notification counts
         /// as unacknowledged (RS-40), a bounce counts and at [`BOUNCES_TO_SUSPEND`] suspends
         /// (RS-41). Applied in address order, so two transactions touching the same addresses
         /// lock them in the same order and cannot deadlock (PostgreSQL).
-        async fn count_on_addresses(tx: &mut Tx, mut counts: Vec<(Uuid, AddressCount)>) -> StoreResult<()> {
-            counts.sort_by_key(|(address, _)| *address);
+        async fn count_on_addresses(tx: &mut Tx, counts: Vec<(Uuid, AddressCount)>) -> StoreResult<()> {
+            // One statement per address for the unacknowledged count, however many messages went
+            // to it: a batch of outcomes mostly goes to a few shared mailboxes.
+            let mut per_address: BTreeMap<Uuid, (i32, u32)> = BTreeMap::new();
             for (address, count) in counts {
-                let sql = match count {
-                    AddressCount::Unacknowledged => {
-                        "UPDATE addresses SET unacknowledged = unacknowledged + 1 WHERE id = $1"
-                    }
-                    AddressCount::Bounce => {
+                let (unacknowledged, bounces) = per_address.entry(address).or_default();
+                match count {
+                    AddressCount::Unacknowledged => *unacknowledged = unacknowledged.saturating_add(1),
+                    AddressCount::Bounce => *bounces += 1,
+                }
+            }
+            for (address, (unacknowledged, bounces)) in per_address {
+                if unacknowledged > 0 {
+                    sqlx::query("UPDATE addresses SET unacknowledged = unacknowledged + $2 WHERE id = $1")
+                        .bind(address)
+                        .bind(unacknowledged)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                // Each bounce on its own, so the suspension rule sees every step.
+                for _ in 0..bounces {
+                    sqlx::query(
                         "UPDATE addresses SET bounces = bounces + 1, version = version + 1, \
                          state = CASE WHEN bounces + 1 >= $2 THEN 'suspended' ELSE state END, \
                          verified_at = CASE WHEN bounces + 1 >= $2 THEN NULL ELSE verified_at END, \
-                         expires_at = CASE WHEN bounces + 1 >= $2 THEN NULL ELSE expires_at END WHERE id = $1"
-                    }
-                };
-                let query = sqlx::query(sql).bind(address);
-                let query = match count {
-                    AddressCount::Unacknowledged => query,
-                    AddressCount::Bounce => query.bind(crate::store::BOUNCES_TO_SUSPEND),
-                };
-                query.execute(&mut **tx).await?;
+                         expires_at = CASE WHEN bounces + 1 >= $2 THEN NULL ELSE expires_at END WHERE id = $1",
+                    )
+                    .bind(address)
+                    .bind(crate::store::BOUNCES_TO_SUSPEND)
+                    .execute(&mut **tx)
+                    .await?;
+                }
             }
             Ok(())
         }
@@ -139,13 +169,24 @@ macro_rules! notify_helpers {
             order.sort_by_key(|&i| items[i].0);
             let mut written = vec![false; items.len()];
             let mut counts = Vec::new();
-            for i in order {
-                let (id, outcome, at, _, _) = items[i];
-                let Some(address) = finish_outbox_row(tx, id, outcome, at).await? else { continue };
-                written[i] = true;
-                if outcome.outcome == "send" && outcome.subject_ref.is_some() && let Some(address) = address {
-                    counts.push((address, AddressCount::Unacknowledged));
+            let (sent, held): (Vec<usize>, Vec<usize>) = order.into_iter().partition(|&i| items[i].1.outcome == "send");
+            let position: std::collections::HashMap<MessageId, usize> = sent.iter().map(|&i| (items[i].0, i)).collect();
+            for chunk in sent.chunks(SENT_ROWS_PER_UPDATE) {
+                let rows: Vec<_> = chunk.iter().map(|&i| (items[i].0, items[i].1, items[i].2)).collect();
+                for (id, address) in finish_sent_rows(tx, &rows).await? {
+                    let Some(&i) = position.get(&id) else { continue };
+                    written[i] = true;
+                    if items[i].1.subject_ref.is_some() && let Some(address) = address {
+                        counts.push((address, AddressCount::Unacknowledged));
+                    }
                 }
+            }
+            for i in held {
+                let (id, outcome, at, _, _) = items[i];
+                if finish_held_row(tx, id, outcome, at).await?.is_none() {
+                    continue;
+                }
+                written[i] = true;
                 if let Some(bounced) = outcome.bounced_address {
                     counts.push((bounced.as_uuid(), AddressCount::Bounce));
                 }

@@ -35,6 +35,7 @@ both!(
     sweeping_expired_holds_is_idempotent,
     outbox_claims_lease_and_retry,
     outbox_outcomes_are_written_as_one_batch,
+    a_large_outcome_batch_is_written_whole_and_chained,
     dev_mail_is_stored_once_per_message,
     duplicate_reference_is_reported_as_duplicate,
     unicode_and_markup_round_trip_byte_exact,
@@ -694,6 +695,69 @@ async fn outbox_outcomes_are_written_as_one_batch<S: TestDb>(store: S) {
         entries.iter().map(|e| (e.record.action.as_str(), e.record.object.as_ref().unwrap().id().to_owned())).collect();
     assert_eq!(objects, vec![("mail.sent", msgs[1].id.to_string()), ("mail.held", msgs[2].id.to_string())]);
     assert_eq!(store.audit_head().await.unwrap().seq, 2);
+}
+
+/// A batch larger than one statement takes (sent rows and audit rows go many to a statement):
+/// every message gets its outcome, and the audit entries come out in the batch's order, chained.
+async fn a_large_outcome_batch_is_written_whole_and_chained<S: TestDb>(store: S) {
+    use skranke::store::{GateOutcome, OutboxFinish};
+    use skranke_core::audit::{Action, Actor, AuditRecord, Detail, Label, ObjectRef};
+    let fx = Fixture::seed(&store, 1, 1).await;
+    let slot = slot_at(&store, fx.service.id, tue(9, 0), now()).await.unwrap();
+    let new = new_appointment(&fx.service, &slot, now(), None);
+    let appointment = new.appointment.id;
+    let n = 250;
+    let msgs: Vec<_> = (0..n).map(|_| message(appointment, "booking_confirmed")).collect();
+    store.create_appointment(&new, &msgs, now()).await.unwrap();
+    let sent = GateOutcome {
+        outcome: "send",
+        reason: None,
+        rule: Some("verified_citizen"),
+        classes: "appointment".into(),
+        bounced_address: None,
+        subject_ref: Some(format!("appointment:{appointment}")),
+    };
+    let held =
+        GateOutcome { outcome: "hold", reason: Some("unverified"), rule: None, subject_ref: None, ..sent.clone() };
+    let batch: Vec<OutboxFinish> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let (outcome, action) = if i % 7 == 3 { (&held, "mail.held") } else { (&sent, "mail.sent") };
+            OutboxFinish {
+                id: m.id,
+                outcome: outcome.clone(),
+                at: later(1),
+                alerts: Vec::new(),
+                audit: vec![AuditRecord {
+                    at: later(1),
+                    organisation: None,
+                    actor: Actor::System { label: Label::new("outbox").unwrap() },
+                    action: Action::new(action).unwrap(),
+                    object: Some(ObjectRef::new("message", &m.id.to_string()).unwrap()),
+                    detail: Detail::empty(),
+                }],
+            }
+        })
+        .collect();
+    assert!(store.finish_outbox_batch(&batch).await.unwrap().is_empty());
+
+    let statuses = store.list_outbox_for(appointment).await.unwrap();
+    let count = |status: OutboxStatus| statuses.iter().filter(|(_, s)| *s == status).count();
+    let held_n = (0..n).filter(|i| i % 7 == 3).count();
+    assert_eq!((count(OutboxStatus::Sent), count(OutboxStatus::Held)), (n - held_n, held_n));
+    // Each message's entry, in the batch's order, with its own outcome.
+    let entries = store.audit_page(0, 1000).await.unwrap();
+    let got: Vec<(String, &str)> =
+        entries.iter().map(|e| (e.record.object.as_ref().unwrap().id().to_owned(), e.record.action.as_str())).collect();
+    let want: Vec<(String, &str)> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id.to_string(), if i % 7 == 3 { "mail.held" } else { "mail.sent" }))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(store.audit_head().await.unwrap().seq, u64::try_from(n).unwrap());
+    assert!(matches!(skranke::audit_verify::verify(&store).await.unwrap(), skranke::audit_verify::Outcome::Intact(_)));
 }
 
 async fn dev_mail_is_stored_once_per_message<S: TestDb>(store: S) {
