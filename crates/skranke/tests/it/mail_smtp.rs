@@ -1,5 +1,5 @@
-//! Delivery over real SMTP servers (issue 6): aiosmtpd with STARTTLS and a test CA, one without
-//! TLS, one that answers 4xx then 5xx (`tests/smtp/server.py`, started and stopped by the tests
+//! Delivery over real SMTP servers (issue 6): aiosmtpd with STARTTLS and a test CA (also capped
+//! at TLS 1.2), with TLS from the first byte, one without TLS, one that answers 4xx then 5xx (`tests/smtp/server.py`, started and stopped by the tests
 //! through `smtp_support`).
 //! Includes the Fredericia replay acceptance test on both databases.
 
@@ -24,6 +24,7 @@ both!(
     a_relay_without_tls_gets_no_personal_data,
     a_cpr_number_in_a_message_blocks_it,
     a_relay_whose_certificate_is_not_trusted_gets_nothing,
+    implicit_tls_and_a_tls_1_2_relay_deliver_and_are_recorded,
     transient_failures_retry_and_permanent_ones_hold_and_count_bounces,
 );
 
@@ -182,6 +183,55 @@ async fn a_relay_whose_certificate_is_not_trusted_gets_nothing<S: TestDb + IntoA
     assert!(server.received().is_empty());
     let held = notify::held_messages(&w.app, &admin, w.org).await.unwrap();
     assert!(held.iter().any(|h| h.template == "address_code" && h.reason == "tls_unavailable"), "{held:?}");
+}
+
+/// RS-20 over both ways to TLS: a relay speaking TLS from the first byte (port 465 style,
+/// `security = "tls"`) and a STARTTLS relay that offers nothing newer than TLS 1.2. Each gets the
+/// message, and its audit entry names the version and cipher the relay saw.
+async fn implicit_tls_and_a_tls_1_2_relay_deliver_and_are_recorded<S: TestDb + IntoAny>(store: S) {
+    let w = world(&store, "fredericia.dk").await;
+    let admin = principal(&w, Role::OrgAdmin);
+    let record = set_mailbox(&w, &admin, Mailbox::Centre(w.centre.id), "borgerservice@fredericia.dk").await.unwrap();
+    let relays = [
+        (SmtpServer::start("tls"), Security::Tls, "smtp implicit TLS", None),
+        (
+            SmtpServer::start_with("starttls", &["--tls-max", "1.2"]),
+            Security::Starttls,
+            "smtp starttls",
+            Some("TLSv1.2"),
+        ),
+    ];
+    for (server, security, transport, version) in &relays {
+        notify::request_code(&w.app, &admin, record.id).await.unwrap();
+        drain_with(&w.app, server.settings(*security)).await;
+        let received = server.received();
+        assert_eq!(received.len(), 1, "{transport}: {received:?}");
+        let seen = &received[0]["tls"];
+        let seen_version = seen["version"].as_str().unwrap_or_else(|| panic!("{transport}: no TLS: {seen}"));
+        assert!(["TLSv1.2", "TLSv1.3"].contains(&seen_version), "{transport}: {seen}");
+        if let Some(version) = version {
+            assert_eq!(seen_version, *version, "{transport}");
+        }
+        let id =
+            received[0]["message_id"].as_str().unwrap().trim_start_matches('<').split('@').next().unwrap().to_owned();
+        let entries = w.app.store.audit_page(0, 1000).await.unwrap();
+        let entry = entries
+            .iter()
+            .find(|e| e.record.action.as_str() == "mail.sent" && e.record.object.as_ref().is_some_and(|o| o.id() == id))
+            .unwrap_or_else(|| panic!("{transport}: no mail.sent entry for {id}"));
+        let detail = serde_json::to_value(&entry.record.detail).unwrap();
+        assert_eq!(detail["tls"]["version"], seen["version"], "{transport}: {detail}");
+        let (ours, theirs) = (detail["tls"]["cipher"].as_str().unwrap(), seen["cipher"].as_str().unwrap());
+        assert_eq!(cipher_key(ours), cipher_key(theirs), "{transport}: {ours} against the relay's {theirs}");
+        assert!(detail["transport"].as_str().unwrap().starts_with(transport), "{detail}");
+    }
+}
+
+/// A cipher suite's name without the spelling: Skranke records the IANA name
+/// (`TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384`), OpenSSL names TLS 1.2 suites its own way
+/// (`ECDHE-RSA-AES256-GCM-SHA384`); TLS 1.3 suites have one name.
+fn cipher_key(name: &str) -> String {
+    name.trim_start_matches("TLS_").replace("WITH_", "").replace(['_', '-'], "")
 }
 
 /// RS-30: a CPR number anywhere in a message blocks it, whatever the template declared.

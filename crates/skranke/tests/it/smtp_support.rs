@@ -146,7 +146,7 @@ impl SmtpServer {
         let out = std::env::temp_dir().join(format!("skranke-smtp-{}.jsonl", Uuid::new_v4()));
         let mut cmd = Command::new(python());
         cmd.arg(workspace().join("tests/smtp/server.py")).args(["--mode", mode, "--out"]).arg(&out).args(options);
-        if mode == "starttls" {
+        if mode == "starttls" || mode == "tls" {
             let c = certs();
             cmd.arg("--cert").arg(c.dir.join("server.pem")).arg("--key").arg(c.dir.join("server.key"));
         }
