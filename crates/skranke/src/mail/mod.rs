@@ -20,7 +20,7 @@ mod template_tests;
 pub use render::{Rendered, format_local, render};
 pub use route::route_pending;
 pub use silence::{SILENT_AFTER, SILENT_COUNT, check_silence};
-pub use worker::{Transport, Worker, WorkerSettings};
+pub use worker::{SEND_AT_ONCE, Transport, Worker, WorkerSettings};
 
 use serde::{Deserialize, Serialize};
 use skranke_core::notify::{DataClass, DataClasses, Purpose};

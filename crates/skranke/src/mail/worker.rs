@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use futures_util::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
 use jiff::SignedDuration;
 use tokio::sync::watch;
 
@@ -105,48 +107,82 @@ impl Worker {
 
     /// Delivers one batch; returns how many messages it handled. Outcomes are written together
     /// (see [`Outcomes`]), not one transaction per message.
+    ///
+    /// Messages are judged one after another, in claim order, and those the gate lets through
+    /// are sent over up to [`SEND_AT_ONCE`] relay connections at once: one connection spends most
+    /// of each message waiting for the relay's four replies (MAIL, RCPT, DATA, the message), and
+    /// the other connections' sends fill that wait. A bounce stops new sends until the sends
+    /// under way have finished and every outcome is written, so the next message to the bounced
+    /// address is judged on its new record; the sends under way were judged before the bounce
+    /// was known, as they would have been had they left a moment earlier.
     pub async fn tick(&self) -> Result<usize, StoreError> {
         let store = &self.app.store;
         let now = self.app.clock.now();
         let batch = store.claim_outbox(now, self.settings.lease, self.settings.batch).await?;
+        let at_once = match &self.settings.transport {
+            Transport::DevMailbox => 1,
+            Transport::Smtp(_) => SEND_AT_ONCE,
+        };
         let mut outcomes = Outcomes::new();
-        let mut next = batch.first().map(prepare);
-        for (i, msg) in batch.iter().enumerate() {
-            let prepared = next.take().flatten();
-            // The next message is parsed and rendered while this one waits on the relay (or the
-            // database): both are work of this thread that the wait would otherwise leave idle.
-            let (delivered, following) = tokio::join!(self.deliver(&mut outcomes.lookups, msg, prepared), async {
-                batch.get(i + 1).map(prepare)
-            });
-            next = following;
-            match delivered {
-                Ok(finish) => outcomes.push(&self.app, finish).await?,
+        let mut flying = FuturesUnordered::new();
+        let mut failed = None;
+        for msg in &batch {
+            let step = match self.judge(&mut outcomes.lookups, msg, prepare(msg)).await {
+                Ok(step) => step,
                 Err(e) => {
-                    // What was sent before the failure is still recorded as sent.
-                    outcomes.write(&self.app).await?;
-                    return Err(e);
+                    failed = Some(e);
+                    break;
                 }
+            };
+            match step {
+                Step::Done(finish) => outcomes.add(finish),
+                // Polled with this task (whenever it waits on them below), not spawned: spawned
+                // sends measured no faster, each waking another thread.
+                Step::Send(send) => flying.push(self.send(msg, send)),
+            }
+            while flying.len() >= at_once || (outcomes.bounced && !flying.is_empty()) {
+                let Some(finished) = flying.next().await else { break };
+                match finished {
+                    Ok(finish) => outcomes.add(finish),
+                    Err(e) => failed = failed.or(Some(e)),
+                }
+            }
+            if failed.is_some() {
+                break;
+            }
+            if let Err(e) = outcomes.maybe_write(&self.app).await {
+                failed = Some(e);
+                break;
+            }
+        }
+        // What was sent before a failure is still recorded as sent.
+        while let Some(finished) = flying.next().await {
+            match finished {
+                Ok(finish) => outcomes.add(finish),
+                Err(e) => failed = failed.or(Some(e)),
             }
         }
         outcomes.write(&self.app).await?;
-        Ok(batch.len())
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(batch.len()),
+        }
     }
 
-    /// Renders, judges and sends one message; returns the outcome to write, or `None` when it
-    /// was put back for a later attempt (written at once).
-    async fn deliver(
+    /// Judges one message: finished here (not renderable, or the gate held or blocked it), or
+    /// to be sent.
+    async fn judge(
         &self,
         lookups: &mut Lookups,
         msg: &OutboxMessage,
         prepared: Option<(MailPayload, Rendered)>,
-    ) -> Result<Option<OutboxFinish>, StoreError> {
+    ) -> Result<Step, StoreError> {
         let now = self.app.clock.now();
         let Some((payload, rendered)) = prepared else {
             tracing::error!(message_id = %msg.id, template = %msg.template, "message cannot be rendered; held");
             let judged = Judged::held(Outcome::Hold, "render_failed", DataClasses::EMPTY);
-            return gate::finish(&self.app, msg, None, &judged, now).await.map(Some);
+            return gate::finish(&self.app, msg, None, &judged, now).await.map(|f| Step::Done(Some(f)));
         };
-        let classes = payload.classes();
         let transport = match &self.settings.transport {
             // The dev mailbox never leaves the database: as private as a TLS relay.
             Transport::DevMailbox => GateTransport::Tls,
@@ -154,12 +190,21 @@ impl Worker {
         };
         let (record, judged) = gate::judge(&self.app, lookups, msg, &payload, &rendered, transport, now).await?;
         let judged = judged.with_subjects(payload.subjects());
-        let record = record.as_ref();
-        let finish = |judged: Judged| async move { gate::finish(&self.app, msg, record, &judged, now).await };
         if judged.outcome != Outcome::Send {
             tracing::warn!(message_id = %msg.id, template = %msg.template, reason = judged.reason, "message not sent");
-            return finish(judged).await.map(Some);
+            return gate::finish(&self.app, msg, record.as_ref(), &judged, now).await.map(|f| Step::Done(Some(f)));
         }
+        Ok(Step::Send(Box::new(ToSend { payload, rendered, record, judged })))
+    }
+
+    /// Sends one message the gate let through; returns the outcome to write, or `None` when it
+    /// was put back for a later attempt (written at once).
+    async fn send(&self, msg: &OutboxMessage, send: Box<ToSend>) -> Result<Option<OutboxFinish>, StoreError> {
+        let ToSend { payload, rendered, record, judged } = *send;
+        let now = self.app.clock.now();
+        let classes = payload.classes();
+        let record = record.as_ref();
+        let finish = |judged: Judged| async move { gate::finish(&self.app, msg, record, &judged, now).await };
         let outcome = match &self.settings.transport {
             Transport::DevMailbox => self
                 .app
@@ -209,6 +254,25 @@ impl Worker {
     }
 }
 
+/// How many messages a tick sends over SMTP at once (each on its own kept connection).
+pub const SEND_AT_ONCE: usize = super::smtp::MAX_CONNECTIONS;
+
+/// What [`Worker::judge`] decided.
+enum Step {
+    /// Nothing to send: the outcome to write.
+    Done(Option<OutboxFinish>),
+    /// The gate let it through.
+    Send(Box<ToSend>),
+}
+
+/// A message the gate let through, with what its send and outcome need.
+struct ToSend {
+    payload: MailPayload,
+    rendered: Rendered,
+    record: Option<crate::store::AddressRecord>,
+    judged: Judged,
+}
+
 /// The outcomes of a tick waiting to be written, and what the gate read for them.
 ///
 /// One transaction per message was most of the worker's time once sending was fast; these are
@@ -226,6 +290,8 @@ struct Outcomes {
     lookups: Lookups,
     pending: Vec<OutboxFinish>,
     since: std::time::Instant,
+    /// An outcome since the last write counted a bounce.
+    bounced: bool,
     /// The write under way, if any.
     writing: Option<tokio::task::JoinHandle<Result<Vec<MessageId>, StoreError>>>,
 }
@@ -240,13 +306,25 @@ const WRITE_AT: usize = 32;
 
 impl Outcomes {
     fn new() -> Self {
-        Self { lookups: Lookups::default(), pending: Vec::new(), since: std::time::Instant::now(), writing: None }
+        Self {
+            lookups: Lookups::default(),
+            pending: Vec::new(),
+            since: std::time::Instant::now(),
+            bounced: false,
+            writing: None,
+        }
     }
 
-    async fn push(&mut self, app: &App, finish: Option<OutboxFinish>) -> Result<(), StoreError> {
-        let bounced = finish.as_ref().is_some_and(|f| f.outcome.bounced_address.is_some());
+    /// Adds an outcome to write; a bounce is remembered until the next write.
+    fn add(&mut self, finish: Option<OutboxFinish>) {
+        self.bounced |= finish.as_ref().is_some_and(|f| f.outcome.bounced_address.is_some());
         self.pending.extend(finish);
-        if bounced || self.since.elapsed() >= WRITE_EVERY {
+    }
+
+    /// Writes what is pending if it is time: at once after a bounce or [`WRITE_EVERY`] (and
+    /// waits until written), in the background from [`WRITE_AT`] pending outcomes.
+    async fn maybe_write(&mut self, app: &App) -> Result<(), StoreError> {
+        if self.bounced || self.since.elapsed() >= WRITE_EVERY {
             self.write(app).await?;
         } else if self.pending.len() >= WRITE_AT
             && self.writing.as_ref().is_none_or(tokio::task::JoinHandle::is_finished)
@@ -286,6 +364,7 @@ impl Outcomes {
         self.start(app);
         self.settle().await?;
         self.lookups.clear();
+        self.bounced = false;
         Ok(())
     }
 }

@@ -22,7 +22,7 @@ use skranke::app::notify::{self, Mailbox};
 use skranke::app::{App, AppSettings};
 use skranke::clock::SystemClock;
 use skranke::mail::smtp::Security;
-use skranke::mail::{Worker, WorkerSettings};
+use skranke::mail::{SEND_AT_ONCE, Worker, WorkerSettings};
 use skranke::store::{AddressRecord, SqliteStore, Store as _, StoreError};
 use skranke_core::access::Role;
 use skranke_core::ids::MessageId;
@@ -37,6 +37,7 @@ both!(
     a_record_that_may_not_be_mailed_or_a_broken_template_holds_with_its_reason,
     a_relay_that_is_down_keeps_messages_pending_until_it_is_up,
     a_slow_relay_gets_the_retry_under_the_same_message_id,
+    a_slow_relay_is_sent_to_over_several_connections_at_once,
     a_connection_dropped_mid_message_is_retried_under_the_same_message_id,
     a_late_failure_does_not_undo_another_workers_delivery,
 );
@@ -297,6 +298,35 @@ async fn a_slow_relay_gets_the_retry_under_the_same_message_id<S: TestDb + IntoA
     assert_eq!(status_count(&store, "sent").await, 1);
     let received = server.received();
     assert_eq!(check_copies(&received, &queued), 1, "one repeat: {received:?}");
+}
+
+/// A relay that takes its time with every message: the worker keeps up to `SEND_AT_ONCE`
+/// messages waiting on it at once, each on its own connection, and never more; each message
+/// arrives once and is marked sent.
+async fn a_slow_relay_is_sent_to_over_several_connections_at_once<S: TestDb + IntoAny>(store: S) {
+    let n = 3 * SEND_AT_ONCE;
+    let server = SmtpServer::start_with("slow", &["--count", &n.to_string(), "--delay", "0.3"]);
+    let settings = relay_settings(server.port, Security::None, 5);
+    let w = world(&store, "fredericia.dk").await;
+    let record = ydelser_mailbox(&w).await;
+    let queued = queue_codes(&store, &w, &record, n, w.app.clock.now()).await;
+    let worker = Worker::new(w.app.clone(), settings);
+    assert_eq!(worker.tick().await.unwrap(), n);
+    assert_eq!(status_count(&store, "sent").await, i64::try_from(n).unwrap());
+    let received = server.received();
+    assert_eq!(received.len(), n, "{received:?}");
+    assert_eq!(check_copies(&received, &queued), 0, "each message once: {received:?}");
+    let in_flight: Vec<u64> = received.iter().map(|m| m["in_flight"].as_u64().unwrap()).collect();
+    let most = in_flight.iter().copied().max().unwrap();
+    assert!(most >= 2, "sent one at a time: {in_flight:?}");
+    assert!(most <= SEND_AT_ONCE as u64, "more than {SEND_AT_ONCE} at once: {in_flight:?}");
+    let connections: std::collections::BTreeSet<u64> =
+        received.iter().map(|m| m["peer_port"].as_u64().unwrap()).collect();
+    assert!(
+        (2..=SEND_AT_ONCE).contains(&connections.len()),
+        "{} connections for {n} messages: {connections:?}",
+        connections.len()
+    );
 }
 
 /// The connection breaks in the middle of the message text (the relay took nothing: one copy in
