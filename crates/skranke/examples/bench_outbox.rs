@@ -14,7 +14,7 @@
 //! Options: `--host H` (default 127.0.0.1, or localhost with `--tls`: the name the certificate is
 //! checked against), `--batch B` (the worker's claim size, default as in production),
 //! `--smtp-only` (no database: the same rendered message sent N times through the same
-//! `SmtpSender`, the floor of the SMTP side), `--dev-mailbox` (the whole worker, but delivering
+//! `SmtpSender`, as many at once as the worker sends, the floor of the SMTP side), `--dev-mailbox` (the whole worker, but delivering
 //! into the database instead of over SMTP: the database side alone).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
@@ -24,11 +24,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use futures_util::StreamExt as _;
 use skranke::app::{App, AppSettings};
 use skranke::clock::{Clock, SystemClock};
 use skranke::i18n::Lang;
 use skranke::mail::smtp::{Security, SmtpConfig, SmtpSender};
-use skranke::mail::{MailPayload, TransferFacts, Transport, Worker, WorkerSettings, render};
+use skranke::mail::{MailPayload, SEND_AT_ONCE, TransferFacts, Transport, Worker, WorkerSettings, render};
 use skranke::store::{
     AddressCode, AnyStore, Centre, NewAddress, NewMessage, Organisation, Owner, OwnerKind, Queue, Store,
 };
@@ -204,7 +205,8 @@ async fn main() -> anyhow::Result<()> {
     let sender = SmtpSender::new(&config)?;
 
     if args.smtp_only {
-        // The SMTP side alone: no database, one rendered notice sent N times.
+        // The SMTP side alone: no database, one rendered notice sent N times, as many at once as
+        // the worker sends.
         let p = payload(
             "Borgerservice",
             "Borgerservice Eksempelby",
@@ -215,9 +217,12 @@ async fn main() -> anyhow::Result<()> {
         // On a runtime task, as the worker is (see `run`).
         let (secs, sent) = tokio::spawn(async move {
             let start = Instant::now();
+            let mut sends = futures_util::stream::iter(0..n)
+                .map(|_| sender.send(MessageId::from_random_bytes(random()), MAILBOX, &rendered))
+                .buffer_unordered(SEND_AT_ONCE);
             let mut sent = 0i64;
-            for _ in 0..n {
-                match sender.send(MessageId::from_random_bytes(random()), MAILBOX, &rendered).await {
+            while let Some(result) = sends.next().await {
+                match result {
                     Ok(_) => sent += 1,
                     Err(e) => bail!("send failed: {e:?}"),
                 }
