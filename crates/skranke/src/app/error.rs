@@ -136,7 +136,11 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// A failure of the moment, not of the request: answered 503 ("try again shortly"), not 500.
+/// Besides lost connections and lock timeouts, a full disk (SQLite `SQLITE_FULL`, PostgreSQL
+/// `disk_full`): nothing was written, and the request will succeed once space is freed.
 fn is_transient(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed)
-        || matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("5" | "6" | "40001" | "40P01" | "57P01")))
+        || matches!(e, sqlx::Error::Database(db)
+            if matches!(db.code().as_deref(), Some("5" | "6" | "13" | "40001" | "40P01" | "57P01" | "53100")))
 }
