@@ -68,6 +68,12 @@ impl Worker {
         let mut next_prune = std::time::Instant::now();
         let mut next_silence = std::time::Instant::now();
         loop {
+            // Audit entries whose writer died between its commit and chaining them (PostgreSQL).
+            match self.app.store.chain_audit_inbox().await {
+                Ok(n) if n > 0 => tracing::info!(entries = n, "chained audit entries left unchained"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "chaining waiting audit entries failed"),
+            }
             if let Err(e) = self.app.sweep_holds().await {
                 tracing::warn!(error = %e, "sweeping expired holds failed");
             }

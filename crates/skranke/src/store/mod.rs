@@ -655,10 +655,14 @@ pub trait Store: Send + Sync {
     // The audit log (hash-chained, see `skranke_core::audit`). Use cases that change state append
     // their records inside their own transaction; this method is for events that change nothing
     // else (sign-ins, failed sign-ins, reads worth recording).
-    /// Chains and appends `records` in one transaction; returns the new head.
-    fn append_audit(&self, records: &[AuditRecord]) -> impl Future<Output = StoreResult<ChainHead>> + Send;
+    /// Appends `records` in one transaction; they are chained when this returns.
+    fn append_audit(&self, records: &[AuditRecord]) -> impl Future<Output = StoreResult<()>> + Send;
     /// The recorded head: the newest entry's number and hash (`ChainHead::GENESIS` when empty).
     fn audit_head(&self) -> impl Future<Output = StoreResult<ChainHead>> + Send;
+    /// Chains audit entries written but not yet chained (schema v12: PostgreSQL writers chain
+    /// their own right after commit; this is the pass for any a crash left behind). Returns how
+    /// many; at once when none wait.
+    fn chain_audit_inbox(&self) -> impl Future<Output = StoreResult<u64>> + Send;
     /// Up to `limit` entries with `seq > after`, in order. Rows that no longer decode are
     /// `Corrupt`, which `skranke audit verify` reports as a broken chain at that entry.
     fn audit_page(&self, after: u64, limit: u32) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
@@ -1002,8 +1006,9 @@ forward! {
     fn list_outbox_for(&self, appointment: AppointmentId) -> StoreResult<Vec<(String, OutboxStatus)>>;
     fn deliver_dev_mail(&self, mail: &DevMail) -> StoreResult<()>;
     fn list_dev_mail(&self, limit: u32) -> StoreResult<Vec<DevMail>>;
-    fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<ChainHead>;
+    fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<()>;
     fn audit_head(&self) -> StoreResult<ChainHead>;
+    fn chain_audit_inbox(&self) -> StoreResult<u64>;
     fn audit_page(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
     fn put_address(&self, new: &NewAddress, audit: &[AuditRecord]) -> StoreResult<()>;
     fn get_address(&self, id: AddressId) -> StoreResult<Option<AddressRecord>>;
@@ -1079,19 +1084,100 @@ pub(crate) fn cells(start: Timestamp, end: Timestamp) -> Vec<i64> {
 /// order in-process instead of each polling SQLite's lock with `busy_timeout`'s growing sleeps
 /// (1, 2, 5, 10 … ms), which made the tail of every write under load. It derefs to the
 /// connection, so statements run on `&mut *tx` as on a plain transaction.
-#[derive(Debug)]
 pub(crate) struct WriteTx<DB: sqlx::Database> {
     inner: sqlx::Transaction<'static, DB>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// What to run once this transaction has committed, if it was armed (PostgreSQL: chain the
+    /// audit entries it wrote, see `append_audit_tx`).
+    after_commit: Option<AfterCommit>,
+    armed: bool,
+}
+
+/// Work a committed transaction leaves to be done (see [`WriteTx::arm_after_commit`]).
+pub(crate) type AfterCommit = Box<dyn FnOnce() -> futures_util::future::BoxFuture<'static, ()> + Send>;
+
+/// One store's chaining of audit entries from `audit_inbox` into the chain (schema v12): one
+/// pass at a time in this process, numbered. A writer that committed audit entries needs a pass
+/// that *started* after its commit to have finished, since such a pass saw its entries. Writers
+/// that commit while a pass runs wait for the turn and then usually find a later pass has done
+/// their work, instead of each running a transaction on the head's lock.
+#[derive(Debug, Default)]
+pub(crate) struct Chaining {
+    turn: tokio::sync::Mutex<()>,
+    started: std::sync::atomic::AtomicU64,
+    finished: std::sync::atomic::AtomicU64,
+}
+
+impl Chaining {
+    /// Runs a pass in turn (the worker's, `audit verify`'s).
+    pub(crate) async fn pass(&self, run: impl Future<Output = StoreResult<u64>>) -> StoreResult<u64> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let _turn = self.turn.lock().await;
+        let pass = self.started.fetch_add(1, SeqCst) + 1;
+        let chained = run.await;
+        self.finished.store(pass, SeqCst);
+        chained
+    }
+
+    /// The work for a writing transaction's commit: wait for a pass that started after the
+    /// commit, running one if none has. A failed pass does not fail the committed change: its
+    /// entries wait for the next pass.
+    pub(crate) fn after_commit(
+        self: &std::sync::Arc<Self>,
+        run: impl FnOnce() -> futures_util::future::BoxFuture<'static, StoreResult<u64>> + Send + 'static,
+    ) -> AfterCommit {
+        use std::sync::atomic::Ordering::SeqCst;
+        let chaining = self.clone();
+        Box::new(move || {
+            // Called after the commit: any pass numbered above this one started after it.
+            let needed = chaining.started.load(SeqCst) + 1;
+            Box::pin(async move {
+                let _turn = chaining.turn.lock().await;
+                if chaining.finished.load(SeqCst) >= needed {
+                    return;
+                }
+                let pass = chaining.started.fetch_add(1, SeqCst) + 1;
+                if let Err(e) = run().await {
+                    tracing::warn!(error = %e, "chaining audit entries after a commit failed; they wait for the next pass");
+                }
+                chaining.finished.store(pass, SeqCst);
+            })
+        })
+    }
+}
+
+impl<DB: sqlx::Database> std::fmt::Debug for WriteTx<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteTx").field("armed", &self.armed).finish_non_exhaustive()
+    }
 }
 
 impl<DB: sqlx::Database> WriteTx<DB> {
     pub(crate) fn new(inner: sqlx::Transaction<'static, DB>, turn: Option<tokio::sync::OwnedMutexGuard<()>>) -> Self {
-        Self { inner, _turn: turn }
+        Self { inner, _turn: turn, after_commit: None, armed: false }
     }
 
+    /// Gives the transaction work to run after its commit, should something arm it.
+    pub(crate) fn with_after_commit(mut self, work: AfterCommit) -> Self {
+        self.after_commit = Some(work);
+        self
+    }
+
+    /// Asks for the after-commit work to run (a no-op where none was given).
+    pub(crate) fn arm_after_commit(&mut self) {
+        self.armed = true;
+    }
+
+    /// Commits; then, if armed, runs the after-commit work (with the writer's turn released).
+    /// That work's failure is its own to report: the change has committed either way.
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await
+        let Self { inner, _turn, after_commit, armed } = self;
+        inner.commit().await?;
+        drop(_turn);
+        if armed && let Some(work) = after_commit {
+            work().await;
+        }
+        Ok(())
     }
 }
 

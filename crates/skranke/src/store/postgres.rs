@@ -9,13 +9,15 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// This process's chaining of audit entries.
+    chaining: std::sync::Arc<super::Chaining>,
 }
 
 impl PgStore {
     pub async fn connect(url: &str) -> Result<Self, crate::store::StoreError> {
         let pool =
             PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, chaining: std::sync::Arc::default() })
     }
 
     /// The pool, for tests that tamper with rows directly.
@@ -36,11 +38,23 @@ impl PgStore {
             (9, "acknowledgement", include_str!("../../migrations/postgres/0009_acknowledgement.sql")),
             (10, "address changes", include_str!("../../migrations/postgres/0010_address_changes.sql")),
             (11, "routes", include_str!("../../migrations/postgres/0011_routes.sql")),
+            (12, "audit_inbox", include_str!("../../migrations/postgres/0012_audit_inbox.sql")),
         ])
     }
 
     async fn begin_write(&self) -> Result<super::WriteTx<Postgres>, sqlx::Error> {
-        Ok(super::WriteTx::new(self.pool.begin().await?, None))
+        Ok(super::WriteTx::new(self.pool.begin().await?, None).with_after_commit(self.chainer()))
+    }
+
+    /// A chaining pass outside any writer's commit (the worker's, `audit verify`'s).
+    async fn chain_pass(&self) -> Result<u64, crate::store::StoreError> {
+        self.chaining.pass(imp::chain_pending(self)).await
+    }
+
+    /// Chains, after a commit, the audit entries the transaction left in the inbox.
+    fn chainer(&self) -> super::AfterCommit {
+        let store = self.clone();
+        self.chaining.after_commit(move || Box::pin(async move { imp::chain_pending(&store).await }))
     }
 
     /// A queue step (call, recall, start, finish, transfer …) commits without waiting for its WAL
@@ -49,12 +63,18 @@ impl PgStore {
     /// which a desk sees and redoes — the same promise as SQLite's `synchronous = NORMAL`.
     /// Tickets, bookings, the outbox and the audit log keep waiting for the flush.
     async fn begin_queue_step(&self) -> Result<super::WriteTx<Postgres>, sqlx::Error> {
-        Ok(super::WriteTx::new(self.pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?, None))
+        let tx = self.pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?;
+        Ok(super::WriteTx::new(tx, None).with_after_commit(self.chainer()))
     }
 
     /// `SKIP LOCKED` lets several workers in several app instances claim disjoint batches.
     /// The audit chain's head, locked so concurrent writers append one after the other.
     const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
+
+    /// Writers put audit entries in `audit_inbox` and chain them after their commit (schema v12):
+    /// many writers at once would otherwise queue on the head's lock, each for the previous
+    /// one's WAL flush.
+    const CHAIN_AFTER_COMMIT: bool = true;
 
     /// PostgreSQL streams rows without a hand-over per row; the row-by-row read is the fast one.
     /// How call-next's subquery locks the row it picks (SQLite's write lock already serialises).

@@ -110,19 +110,64 @@ macro_rules! shared_store_impl {
             })
         }
 
-        /// Appends `records` to the audit chain inside `tx`. The head row is read with the
-        /// database's lock (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds
-        /// the write lock), so concurrent writers append one after the other, never both after
-        /// the same head; the primary key on `seq` would refuse that anyway.
         /// Audit rows per INSERT statement: 12 parameters each, far below both databases' limits
         /// (SQLite 32,766, PostgreSQL 65,535).
         const AUDIT_ROWS_PER_INSERT: usize = 64;
 
-        async fn append_audit_tx(tx: &mut Tx, records: &[AuditRecord]) -> StoreResult<ChainHead> {
+        /// Appends `records` to the audit log with the change `tx` makes.
+        ///
+        /// SQLite (one writer at a time) chains them here: the head row is read and moved inside
+        /// the write transaction. PostgreSQL (`CHAIN_AFTER_COMMIT`) puts them in `audit_inbox`
+        /// and chains them right after `tx` commits ([`chain_pending`]): holding the head's lock
+        /// until COMMIT returned made every writing transaction wait for the one before it to
+        /// reach the disk. Either way an entry exists exactly when its change committed, and it
+        /// is chained before the store call that wrote it returns (unless the chaining itself
+        /// fails; then the next chaining, or the worker's periodic one, takes it).
+        async fn append_audit_tx(tx: &mut Tx, records: &[AuditRecord]) -> StoreResult<()> {
+            if records.is_empty() {
+                return Ok(());
+            }
+            if <$store>::CHAIN_AFTER_COMMIT {
+                for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
+                    let mut insert = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_inbox (at, organisation_id, actor_kind, actor_id, actor_label, action, \
+                         object_kind, object_id, detail) ",
+                    );
+                    insert.push_values(chunk, |mut row, record| {
+                        let object = record.object.as_ref();
+                        row.push_bind(us(record.at))
+                            .push_bind(record.organisation.map(|o| o.as_uuid()))
+                            .push_bind(record.actor.kind().to_owned())
+                            .push_bind(record.actor.id())
+                            .push_bind(record.actor.label().to_owned())
+                            .push_bind(record.action.as_str().to_owned())
+                            .push_bind(object.map(|o| o.kind().to_owned()))
+                            .push_bind(object.map(|o| o.id().to_owned()))
+                            .push_bind(record.detail.to_canonical_json());
+                    });
+                    insert.build().execute(&mut **tx).await?;
+                }
+                tx.arm_after_commit();
+                return Ok(());
+            }
+            let head = read_head_locked(tx).await?;
+            chain_into_log(tx, head, records).await?;
+            Ok(())
+        }
+
+        /// The chain's head, locked for this transaction (`FOR UPDATE` on PostgreSQL; SQLite's
+        /// `BEGIN IMMEDIATE` already holds the write lock), so two chainings never both follow
+        /// the same head; the primary key on `seq` would refuse that anyway.
+        async fn read_head_locked(tx: &mut Tx) -> StoreResult<ChainHead> {
             let row = sqlx::query(sqlx::AssertSqlSafe(<$store>::AUDIT_HEAD_SQL)).fetch_one(&mut **tx).await?;
             let seq = u64::try_from(row.try_get::<i64, _>("seq")?).map_err(|_| corrupt("audit_head.seq"))?;
             let hash = ChainHash::from_hex(&row.try_get::<String, _>("hash")?).map_err(|_| corrupt("audit_head.hash"))?;
-            let mut head = ChainHead { seq, hash };
+            Ok(ChainHead { seq, hash })
+        }
+
+        /// Chains `records` after `head` into `audit_log` and moves the head; `tx` holds the
+        /// head's lock ([`read_head_locked`]).
+        async fn chain_into_log(tx: &mut Tx, mut head: ChainHead, records: &[AuditRecord]) -> StoreResult<ChainHead> {
             // Many rows to one INSERT: each statement is a round trip (on SQLite, a hand-over to
             // its thread and back), which was most of the cost of writing a batch of outcomes.
             for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
@@ -160,6 +205,78 @@ macro_rules! shared_store_impl {
                 .execute(&mut **tx)
                 .await?;
             Ok(head)
+        }
+
+        /// Entries chained per transaction by [`chain_pending`].
+        const CHAIN_BATCH: i64 = 2_000;
+
+        /// Chains every entry waiting in `audit_inbox`, oldest id first, in transactions of up to
+        /// [`CHAIN_BATCH`] under the head's lock; returns how many. Callers take this process's
+        /// turn first (`chain_pass`, PostgreSQL's `chainer`). Entries of writers that commit meanwhile are chained by their own call: each
+        /// writer chains after its commit. Returns at once when nothing waits.
+        pub(super) async fn chain_pending(store: &$store) -> StoreResult<u64> {
+            let mut chained = 0;
+            loop {
+                let waiting: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM (SELECT 1 AS one FROM audit_inbox LIMIT 1) AS t")
+                        .fetch_one(&store.pool)
+                        .await?;
+                if waiting == 0 {
+                    return Ok(chained);
+                }
+                let mut tx = store.begin_write().await?;
+                let head = read_head_locked(&mut tx).await?;
+                let rows = sqlx::query(
+                    "SELECT id, at, organisation_id, actor_kind, actor_id, actor_label, action, object_kind, object_id, \
+                     detail FROM audit_inbox ORDER BY id LIMIT $1",
+                )
+                .bind(CHAIN_BATCH)
+                .fetch_all(&mut *tx)
+                .await?;
+                if rows.is_empty() {
+                    // Another chaining took them while this one waited for the lock.
+                    return Ok(chained);
+                }
+                let zero = ChainHash::from_hex(&"0".repeat(64)).map_err(|_| corrupt("zero hash"))?;
+                let mut ids = Vec::with_capacity(rows.len());
+                let mut records = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let id: i64 = r.try_get("id")?;
+                    let parts = AuditRowParts {
+                        seq: id,
+                        at: r.try_get("at")?,
+                        organisation_id: r.try_get("organisation_id")?,
+                        actor_kind: r.try_get("actor_kind")?,
+                        actor_id: r.try_get("actor_id")?,
+                        actor_label: r.try_get("actor_label")?,
+                        action: r.try_get("action")?,
+                        object_kind: r.try_get("object_kind")?,
+                        object_id: r.try_get("object_id")?,
+                        detail: r.try_get("detail")?,
+                        prev_hash: zero.to_hex(),
+                        hash: zero.to_hex(),
+                    };
+                    records.push(audit_entry_from_parts(parts)?.record);
+                    ids.push(id);
+                }
+                chain_into_log(&mut tx, head, &records).await?;
+                for chunk in ids.chunks(1_000) {
+                    let mut delete = sqlx::QueryBuilder::<$db>::new("DELETE FROM audit_inbox WHERE id IN (");
+                    let mut list = delete.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    delete.push(")");
+                    delete.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                chained += u64::try_from(rows.len()).unwrap_or(u64::MAX);
+                // A batch short of full took everything committed when it looked; entries
+                // committed since are their writers' to chain (each chains after its commit).
+                if rows.len() < usize::try_from(CHAIN_BATCH).unwrap_or(usize::MAX) {
+                    return Ok(chained);
+                }
+            }
         }
 
         /// One audit row's columns, however they were read.
@@ -1138,11 +1255,16 @@ macro_rules! shared_store_impl {
                     .collect()
             }
 
-            async fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<ChainHead> {
+            async fn append_audit(&self, records: &[AuditRecord]) -> StoreResult<()> {
                 let mut tx = self.begin_write().await?;
-                let head = append_audit_tx(&mut tx, records).await?;
+                append_audit_tx(&mut tx, records).await?;
+                // Chained by the commit's after-work (see `append_audit_tx`).
                 tx.commit().await?;
-                Ok(head)
+                Ok(())
+            }
+
+            async fn chain_audit_inbox(&self) -> StoreResult<u64> {
+                self.chain_pass().await
             }
 
             async fn audit_head(&self) -> StoreResult<ChainHead> {

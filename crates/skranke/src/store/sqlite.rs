@@ -16,6 +16,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// This process's writers take turns here, first come first served (see `WriteTx`).
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// This process's chaining of audit entries.
+    chaining: std::sync::Arc<super::Chaining>,
 }
 
 impl SqliteStore {
@@ -47,7 +49,7 @@ impl SqliteStore {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, writer: std::sync::Arc::default() })
+        Ok(Self { pool, writer: std::sync::Arc::default(), chaining: std::sync::Arc::default() })
     }
 
     /// The pool, for tests that tamper with rows directly.
@@ -68,6 +70,7 @@ impl SqliteStore {
             (9, "acknowledgement", include_str!("../../migrations/sqlite/0009_acknowledgement.sql")),
             (10, "address changes", include_str!("../../migrations/sqlite/0010_address_changes.sql")),
             (11, "routes", include_str!("../../migrations/sqlite/0011_routes.sql")),
+            (12, "audit_inbox", include_str!("../../migrations/sqlite/0012_audit_inbox.sql")),
         ])
     }
 
@@ -77,7 +80,18 @@ impl SqliteStore {
         // The turn is only an optimisation: if it is not had within the busy timeout (a writer
         // stuck, or a nested write in one task), go on and let SQLite's own lock decide.
         let turn = tokio::time::timeout(Duration::from_secs(10), self.writer.clone().lock_owned()).await.ok();
-        Ok(super::WriteTx::new(self.pool.begin_with("BEGIN IMMEDIATE").await?, turn))
+        Ok(super::WriteTx::new(self.pool.begin_with("BEGIN IMMEDIATE").await?, turn).with_after_commit(self.chainer()))
+    }
+
+    /// A chaining pass outside any writer's commit (the worker's, `audit verify`'s).
+    async fn chain_pass(&self) -> Result<u64, crate::store::StoreError> {
+        self.chaining.pass(imp::chain_pending(self)).await
+    }
+
+    /// Chains, after a commit, the audit entries the transaction left in the inbox.
+    fn chainer(&self) -> super::AfterCommit {
+        let store = self.clone();
+        self.chaining.after_commit(move || Box::pin(async move { imp::chain_pending(&store).await }))
     }
 
     /// A queue step: an ordinary write (with `synchronous = NORMAL`, commits already do not wait
@@ -91,6 +105,11 @@ impl SqliteStore {
     /// The audit chain's head, read inside the write transaction (`BEGIN IMMEDIATE` already
     /// serialises writers).
     const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1";
+
+    /// As on PostgreSQL (schema v12): a writer's transaction inserts its entries unchained, one
+    /// statement, and a pass after commit chains every writer's waiting entries at once; reading
+    /// and moving the head in every writing transaction cost two more statements each.
+    const CHAIN_AFTER_COMMIT: bool = true;
 
     /// A page of the audit log as one JSON array. sqlx hands each SQLite row from its worker
     /// thread to the async side separately, a thread wake-up per row that dominated reading the
