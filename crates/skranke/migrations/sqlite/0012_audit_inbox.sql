@@ -1,7 +1,10 @@
--- Schema v12: audit entries written but not yet chained (issue 4). PostgreSQL writers put their
--- entries here and chain them right after their commit (see the PostgreSQL migration). SQLite
--- has one writer at a time and chains in the writing transaction, so this table stays empty
--- here; it exists so both databases have the same schema and the same chaining code can run.
+-- Schema v12: audit entries written but not yet chained (issue 4, appends per second).
+--
+-- A writing transaction no longer reads and moves the chain head itself: it inserts its entries
+-- here, and right after its commit a chaining pass, shared by every writer waiting, moves them
+-- into audit_log in id order under the head (store/sql.rs, chain_pending). An entry waits here
+-- only between its writer's commit and that pass (or the worker's, should the writer have died
+-- in between). Same table on PostgreSQL.
 CREATE TABLE audit_inbox (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     at               INTEGER NOT NULL,
@@ -12,5 +15,5 @@ CREATE TABLE audit_inbox (
     action           TEXT NOT NULL,
     object_kind      TEXT,
     object_id        TEXT,
-    detail           TEXT NOT NULL
+    detail           TEXT NOT NULL               -- canonical JSON
 ) STRICT;

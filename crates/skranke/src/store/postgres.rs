@@ -71,11 +71,6 @@ impl PgStore {
     /// The audit chain's head, locked so concurrent writers append one after the other.
     const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE";
 
-    /// Writers put audit entries in `audit_inbox` and chain them after their commit (schema v12):
-    /// many writers at once would otherwise queue on the head's lock, each for the previous
-    /// one's WAL flush.
-    const CHAIN_AFTER_COMMIT: bool = true;
-
     /// PostgreSQL streams rows without a hand-over per row; the row-by-row read is the fast one.
     /// How call-next's subquery locks the row it picks (SQLite's write lock already serialises).
     const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";

@@ -116,42 +116,36 @@ macro_rules! shared_store_impl {
 
         /// Appends `records` to the audit log with the change `tx` makes.
         ///
-        /// SQLite (one writer at a time) chains them here: the head row is read and moved inside
-        /// the write transaction. PostgreSQL (`CHAIN_AFTER_COMMIT`) puts them in `audit_inbox`
-        /// and chains them right after `tx` commits ([`chain_pending`]): holding the head's lock
-        /// until COMMIT returned made every writing transaction wait for the one before it to
-        /// reach the disk. Either way an entry exists exactly when its change committed, and it
-        /// is chained before the store call that wrote it returns (unless the chaining itself
-        /// fails; then the next chaining, or the worker's periodic one, takes it).
+        /// They go into `audit_inbox` and are chained right after `tx` commits ([`chain_pending`]):
+        /// on PostgreSQL holding the head's lock until COMMIT returned made every writing
+        /// transaction wait for the one before it to reach the disk; on SQLite reading and moving
+        /// the head cost every writing transaction two statements.
+        /// An entry exists exactly when its change committed, and it is chained before the store
+        /// call that wrote it returns (unless the pass fails; then the next pass takes it).
         async fn append_audit_tx(tx: &mut Tx, records: &[AuditRecord]) -> StoreResult<()> {
             if records.is_empty() {
                 return Ok(());
             }
-            if <$store>::CHAIN_AFTER_COMMIT {
-                for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
-                    let mut insert = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO audit_inbox (at, organisation_id, actor_kind, actor_id, actor_label, action, \
-                         object_kind, object_id, detail) ",
-                    );
-                    insert.push_values(chunk, |mut row, record| {
-                        let object = record.object.as_ref();
-                        row.push_bind(us(record.at))
-                            .push_bind(record.organisation.map(|o| o.as_uuid()))
-                            .push_bind(record.actor.kind().to_owned())
-                            .push_bind(record.actor.id())
-                            .push_bind(record.actor.label().to_owned())
-                            .push_bind(record.action.as_str().to_owned())
-                            .push_bind(object.map(|o| o.kind().to_owned()))
-                            .push_bind(object.map(|o| o.id().to_owned()))
-                            .push_bind(record.detail.to_canonical_json());
-                    });
-                    insert.build().execute(&mut **tx).await?;
-                }
-                tx.arm_after_commit();
-                return Ok(());
+            for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO audit_inbox (at, organisation_id, actor_kind, actor_id, actor_label, action, \
+                     object_kind, object_id, detail) ",
+                );
+                insert.push_values(chunk, |mut row, record| {
+                    let object = record.object.as_ref();
+                    row.push_bind(us(record.at))
+                        .push_bind(record.organisation.map(|o| o.as_uuid()))
+                        .push_bind(record.actor.kind().to_owned())
+                        .push_bind(record.actor.id())
+                        .push_bind(record.actor.label().to_owned())
+                        .push_bind(record.action.as_str().to_owned())
+                        .push_bind(object.map(|o| o.kind().to_owned()))
+                        .push_bind(object.map(|o| o.id().to_owned()))
+                        .push_bind(record.detail.to_canonical_json());
+                });
+                insert.build().execute(&mut **tx).await?;
             }
-            let head = read_head_locked(tx).await?;
-            chain_into_log(tx, head, records).await?;
+            tx.arm_after_commit();
             Ok(())
         }
 

@@ -106,11 +106,6 @@ impl SqliteStore {
     /// serialises writers).
     const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1";
 
-    /// As on PostgreSQL (schema v12): a writer's transaction inserts its entries unchained, one
-    /// statement, and a pass after commit chains every writer's waiting entries at once; reading
-    /// and moving the head in every writing transaction cost two more statements each.
-    const CHAIN_AFTER_COMMIT: bool = true;
-
     /// A page of the audit log as one JSON array. sqlx hands each SQLite row from its worker
     /// thread to the async side separately, a thread wake-up per row that dominated reading the
     /// log (~6–9 µs of ~10 µs per entry); one value per page is one hand-over. UUIDs travel as hex
