@@ -220,38 +220,25 @@ macro_rules! shared_store_impl {
                 }
                 let mut tx = store.begin_write().await?;
                 let head = read_head_locked(&mut tx).await?;
+                // Read as audit rows (the inbox id standing in for the number, no hashes yet), so
+                // the one decoder of audit rows reads them.
                 let rows = sqlx::query(
-                    "SELECT id, at, organisation_id, actor_kind, actor_id, actor_label, action, object_kind, object_id, \
-                     detail FROM audit_inbox ORDER BY id LIMIT $1",
+                    "SELECT id AS seq, at, organisation_id, actor_kind, actor_id, actor_label, action, object_kind, \
+                     object_id, detail, $2 AS prev_hash, $2 AS hash FROM audit_inbox ORDER BY id LIMIT $1",
                 )
                 .bind(CHAIN_BATCH)
+                .bind(ChainHash::GENESIS.to_hex())
                 .fetch_all(&mut *tx)
                 .await?;
                 if rows.is_empty() {
                     // Another chaining took them while this one waited for the lock.
                     return Ok(chained);
                 }
-                let zero = ChainHash::from_hex(&"0".repeat(64)).map_err(|_| corrupt("zero hash"))?;
                 let mut ids = Vec::with_capacity(rows.len());
                 let mut records = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    let id: i64 = r.try_get("id")?;
-                    let parts = AuditRowParts {
-                        seq: id,
-                        at: r.try_get("at")?,
-                        organisation_id: r.try_get("organisation_id")?,
-                        actor_kind: r.try_get("actor_kind")?,
-                        actor_id: r.try_get("actor_id")?,
-                        actor_label: r.try_get("actor_label")?,
-                        action: r.try_get("action")?,
-                        object_kind: r.try_get("object_kind")?,
-                        object_id: r.try_get("object_id")?,
-                        detail: r.try_get("detail")?,
-                        prev_hash: zero.to_hex(),
-                        hash: zero.to_hex(),
-                    };
-                    records.push(audit_entry_from_parts(parts)?.record);
-                    ids.push(id);
+                    ids.push(r.try_get::<i64, _>("seq")?);
+                    records.push(audit_entry_from_row(r)?.record);
                 }
                 chain_into_log(&mut tx, head, &records).await?;
                 for chunk in ids.chunks(1_000) {
