@@ -46,6 +46,12 @@ impl PgStore {
         Ok(super::WriteTx::new(self.pool.begin().await?, None).with_after_commit(self.chainer()))
     }
 
+    /// Writers do not take turns on PostgreSQL (its locks decide).
+    #[allow(clippy::unused_async, reason = "the same call as SqliteStore::write_turn")]
+    async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        None
+    }
+
     /// A chaining pass outside any writer's commit (the worker's, `audit verify`'s).
     async fn chain_pass(&self) -> Result<u64, crate::store::StoreError> {
         self.chaining.pass(imp::chain_pending(self)).await

@@ -83,6 +83,11 @@ impl SqliteStore {
         Ok(super::WriteTx::new(self.pool.begin_with("BEGIN IMMEDIATE").await?, turn).with_after_commit(self.chainer()))
     }
 
+    /// This process's writer turn without a transaction, for a single statement (see `writer`).
+    async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        tokio::time::timeout(Duration::from_secs(10), self.writer.clone().lock_owned()).await.ok()
+    }
+
     /// A chaining pass outside any writer's commit (the worker's, `audit verify`'s).
     async fn chain_pass(&self) -> Result<u64, crate::store::StoreError> {
         self.chaining.pass(imp::chain_pending(self)).await
