@@ -30,9 +30,8 @@ pub enum Outcome {
 /// # Errors
 /// Database errors other than undecodable rows.
 pub async fn verify<S: Store + Clone + 'static>(store: &S) -> Result<Outcome, StoreError> {
-    // Entries committed but not chained yet (PostgreSQL writers chain right after commit; a
-    // writer that died in between leaves them waiting) join the chain first, so every committed
-    // entry is verified.
+    // Entries committed but not chained yet (writers chain right after commit; a writer that died
+    // in between leaves them waiting) join the chain first, so every committed entry is verified.
     store.chain_audit_inbox().await?;
     let mut verifier = Verifier::new();
     let mut after = 0u64;

@@ -68,7 +68,7 @@ impl Worker {
         let mut next_prune = std::time::Instant::now();
         let mut next_silence = std::time::Instant::now();
         loop {
-            // Audit entries whose writer died between its commit and chaining them (PostgreSQL).
+            // Audit entries whose writer died between its commit and chaining them.
             match self.app.store.chain_audit_inbox().await {
                 Ok(n) if n > 0 => tracing::info!(entries = n, "chained audit entries left unchained"),
                 Ok(_) => {}

@@ -659,8 +659,8 @@ pub trait Store: Send + Sync {
     fn append_audit(&self, records: &[AuditRecord]) -> impl Future<Output = StoreResult<()>> + Send;
     /// The recorded head: the newest entry's number and hash (`ChainHead::GENESIS` when empty).
     fn audit_head(&self) -> impl Future<Output = StoreResult<ChainHead>> + Send;
-    /// Chains audit entries written but not yet chained (schema v12: PostgreSQL writers chain
-    /// their own right after commit; this is the pass for any a crash left behind). Returns how
+    /// Chains audit entries written but not yet chained (schema v12: writers chain their own
+    /// right after commit; this is the pass for any a crash left behind). Returns how
     /// many; at once when none wait.
     fn chain_audit_inbox(&self) -> impl Future<Output = StoreResult<u64>> + Send;
     /// Up to `limit` entries with `seq > after`, in order. Rows that no longer decode are
@@ -1087,8 +1087,8 @@ pub(crate) fn cells(start: Timestamp, end: Timestamp) -> Vec<i64> {
 pub(crate) struct WriteTx<DB: sqlx::Database> {
     inner: sqlx::Transaction<'static, DB>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-    /// What to run once this transaction has committed, if it was armed (PostgreSQL: chain the
-    /// audit entries it wrote, see `append_audit_tx`).
+    /// What to run once this transaction has committed, if it was armed (chain the audit entries
+    /// it wrote, see `append_audit_tx`).
     after_commit: Option<AfterCommit>,
     armed: bool,
 }

@@ -170,7 +170,7 @@ macro_rules! shared_store_impl {
             // Many rows to one INSERT: each statement is a round trip (on SQLite, a hand-over to
             // its thread and back), which was most of the cost of writing a batch of outcomes.
             for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
-                let mut insert = sqlx::QueryBuilder::<$db>::new(
+                let mut insert = sqlx::QueryBuilder::<Db>::new(
                     "INSERT INTO audit_log (seq, at, organisation_id, actor_kind, actor_id, actor_label, action, \
                      object_kind, object_id, detail, prev_hash, hash) ",
                 );
@@ -211,8 +211,9 @@ macro_rules! shared_store_impl {
 
         /// Chains every entry waiting in `audit_inbox`, oldest id first, in transactions of up to
         /// [`CHAIN_BATCH`] under the head's lock; returns how many. Callers take this process's
-        /// turn first (`chain_pass`, PostgreSQL's `chainer`). Entries of writers that commit meanwhile are chained by their own call: each
-        /// writer chains after its commit. Returns at once when nothing waits.
+        /// turn first (the stores' `chain_pass` and `chainer`, through `store::Chaining`). Entries of
+        /// writers that commit meanwhile are chained by their own call: each writer chains after
+        /// its commit. Returns at once when nothing waits.
         pub(super) async fn chain_pending(store: &$store) -> StoreResult<u64> {
             let mut chained = 0;
             loop {
@@ -247,7 +248,7 @@ macro_rules! shared_store_impl {
                 }
                 chain_into_log(&mut tx, head, &records).await?;
                 for chunk in ids.chunks(1_000) {
-                    let mut delete = sqlx::QueryBuilder::<$db>::new("DELETE FROM audit_inbox WHERE id IN (");
+                    let mut delete = sqlx::QueryBuilder::<Db>::new("DELETE FROM audit_inbox WHERE id IN (");
                     let mut list = delete.separated(", ");
                     for id in chunk {
                         list.push_bind(*id);

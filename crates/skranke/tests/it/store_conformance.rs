@@ -636,49 +636,77 @@ async fn outbox_claims_lease_and_retry<S: TestDb>(store: S) {
     assert!(store.claim_outbox(later(30), lease, 2).await.unwrap().is_empty());
 }
 
-/// The worker writes a tick's outcomes in one transaction: each message's status, its alerts and
-/// its audit entries; a message another worker finished meanwhile is skipped with its alerts and
-/// audit entries, and the rest is still written.
-async fn outbox_outcomes_are_written_as_one_batch<S: TestDb>(store: S) {
-    use skranke::store::{GateOutcome, OutboxFinish};
-    use skranke_core::audit::{Action, Actor, AuditRecord, Detail, Label, ObjectRef};
-    let fx = Fixture::seed(&store, 1, 1).await;
-    let slot = slot_at(&store, fx.service.id, tue(9, 0), now()).await.unwrap();
+/// An appointment with `n` pending messages, for the outcome-batch tests.
+async fn appointment_with_messages<S: TestDb>(
+    store: &S,
+    n: usize,
+) -> (skranke_core::ids::AppointmentId, Vec<skranke::store::NewMessage>) {
+    let fx = Fixture::seed(store, 1, 1).await;
+    let slot = slot_at(store, fx.service.id, tue(9, 0), now()).await.unwrap();
     let new = new_appointment(&fx.service, &slot, now(), None);
     let appointment = new.appointment.id;
-    let msgs: Vec<_> = (0..3).map(|_| message(appointment, "booking_confirmed")).collect();
+    let msgs: Vec<_> = (0..n).map(|_| message(appointment, "booking_confirmed")).collect();
     store.create_appointment(&new, &msgs, now()).await.unwrap();
-    let sent = GateOutcome {
+    (appointment, msgs)
+}
+
+/// A sent message's outcome, and a held one's.
+fn sent_and_held(subject_ref: Option<String>) -> (skranke::store::GateOutcome, skranke::store::GateOutcome) {
+    let sent = skranke::store::GateOutcome {
         outcome: "send",
         reason: None,
         rule: Some("verified_citizen"),
         classes: "appointment".into(),
         bounced_address: None,
+        subject_ref,
+    };
+    let held = skranke::store::GateOutcome {
+        outcome: "hold",
+        reason: Some("unverified"),
+        rule: None,
         subject_ref: None,
+        ..sent.clone()
     };
-    let held = GateOutcome { outcome: "hold", reason: Some("unverified"), rule: None, ..sent.clone() };
-    let audit = |id: MessageId, action: &str| AuditRecord {
-        at: now(),
-        organisation: None,
-        actor: Actor::System { label: Label::new("outbox").unwrap() },
-        action: Action::new(action).unwrap(),
-        object: Some(ObjectRef::new("message", &id.to_string()).unwrap()),
-        detail: Detail::empty(),
-    };
-    // The first message was finished by another worker before this batch is written.
-    store.finish_outbox(msgs[0].id, &sent, now(), &[], &[]).await.unwrap();
-    let alert = message(appointment, "message_held");
-    let item = |m: &skranke::store::NewMessage, outcome: &GateOutcome, alerts: Vec<_>, action: &str| OutboxFinish {
+    (sent, held)
+}
+
+/// Message `m`'s outcome as the worker writes it, with its alerts and its audit entry `action`.
+fn outcome_of(
+    m: &skranke::store::NewMessage,
+    outcome: &skranke::store::GateOutcome,
+    alerts: Vec<skranke::store::NewMessage>,
+    action: &str,
+) -> skranke::store::OutboxFinish {
+    use skranke_core::audit::{Action, Actor, AuditRecord, Detail, Label, ObjectRef};
+    skranke::store::OutboxFinish {
         id: m.id,
         outcome: outcome.clone(),
         at: later(1),
         alerts,
-        audit: vec![audit(m.id, action)],
-    };
+        audit: vec![AuditRecord {
+            at: later(1),
+            organisation: None,
+            actor: Actor::System { label: Label::new("outbox").unwrap() },
+            action: Action::new(action).unwrap(),
+            object: Some(ObjectRef::new("message", &m.id.to_string()).unwrap()),
+            detail: Detail::empty(),
+        }],
+    }
+}
+
+/// The worker writes a tick's outcomes in one transaction: each message's status, its alerts and
+/// its audit entries; a message another worker finished meanwhile is skipped with its alerts and
+/// audit entries, and the rest is still written.
+async fn outbox_outcomes_are_written_as_one_batch<S: TestDb>(store: S) {
+    let (appointment, msgs) = appointment_with_messages(&store, 3).await;
+    let (sent, held) = sent_and_held(None);
+    // The first message was finished by another worker before this batch is written.
+    store.finish_outbox(msgs[0].id, &sent, now(), &[], &[]).await.unwrap();
+    let alert = message(appointment, "message_held");
     let batch = [
-        item(&msgs[0], &sent, vec![message(appointment, "message_held")], "mail.sent"),
-        item(&msgs[1], &sent, Vec::new(), "mail.sent"),
-        item(&msgs[2], &held, vec![alert.clone()], "mail.held"),
+        outcome_of(&msgs[0], &sent, vec![message(appointment, "message_held")], "mail.sent"),
+        outcome_of(&msgs[1], &sent, Vec::new(), "mail.sent"),
+        outcome_of(&msgs[2], &held, vec![alert.clone()], "mail.held"),
     ];
     assert_eq!(store.finish_outbox_batch(&batch).await.unwrap(), vec![msgs[0].id]);
     assert!(store.finish_outbox_batch(&[]).await.unwrap().is_empty());
@@ -700,43 +728,17 @@ async fn outbox_outcomes_are_written_as_one_batch<S: TestDb>(store: S) {
 /// A batch larger than one statement takes (sent rows and audit rows go many to a statement):
 /// every message gets its outcome, and the audit entries come out in the batch's order, chained.
 async fn a_large_outcome_batch_is_written_whole_and_chained<S: TestDb>(store: S) {
-    use skranke::store::{GateOutcome, OutboxFinish};
-    use skranke_core::audit::{Action, Actor, AuditRecord, Detail, Label, ObjectRef};
-    let fx = Fixture::seed(&store, 1, 1).await;
-    let slot = slot_at(&store, fx.service.id, tue(9, 0), now()).await.unwrap();
-    let new = new_appointment(&fx.service, &slot, now(), None);
-    let appointment = new.appointment.id;
     let n = 250;
-    let msgs: Vec<_> = (0..n).map(|_| message(appointment, "booking_confirmed")).collect();
-    store.create_appointment(&new, &msgs, now()).await.unwrap();
-    let sent = GateOutcome {
-        outcome: "send",
-        reason: None,
-        rule: Some("verified_citizen"),
-        classes: "appointment".into(),
-        bounced_address: None,
-        subject_ref: Some(format!("appointment:{appointment}")),
-    };
-    let held =
-        GateOutcome { outcome: "hold", reason: Some("unverified"), rule: None, subject_ref: None, ..sent.clone() };
-    let batch: Vec<OutboxFinish> = msgs
+    let (appointment, msgs) = appointment_with_messages(&store, n).await;
+    let (sent, held) = sent_and_held(Some(format!("appointment:{appointment}")));
+    let batch: Vec<_> = msgs
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let (outcome, action) = if i % 7 == 3 { (&held, "mail.held") } else { (&sent, "mail.sent") };
-            OutboxFinish {
-                id: m.id,
-                outcome: outcome.clone(),
-                at: later(1),
-                alerts: Vec::new(),
-                audit: vec![AuditRecord {
-                    at: later(1),
-                    organisation: None,
-                    actor: Actor::System { label: Label::new("outbox").unwrap() },
-                    action: Action::new(action).unwrap(),
-                    object: Some(ObjectRef::new("message", &m.id.to_string()).unwrap()),
-                    detail: Detail::empty(),
-                }],
+            if i % 7 == 3 {
+                outcome_of(m, &held, Vec::new(), "mail.held")
+            } else {
+                outcome_of(m, &sent, Vec::new(), "mail.sent")
             }
         })
         .collect();
