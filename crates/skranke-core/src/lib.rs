@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod availability;
 pub mod booking;
+pub mod breach;
 pub mod calendar;
 pub mod change;
 pub mod hours;

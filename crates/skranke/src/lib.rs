@@ -5,6 +5,7 @@ pub mod address_check;
 pub mod app;
 pub mod audit_verify;
 pub mod auth;
+pub mod breach_docs;
 pub mod clock;
 pub mod config;
 pub mod demo;

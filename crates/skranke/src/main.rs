@@ -36,6 +36,9 @@ enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Breach response: who got what, when (GDPR Art. 33 and 34).
+    #[command(subcommand)]
+    Breach(BreachCommand),
     /// Platform operators (they create organisations; only this command appoints one).
     #[command(subcommand)]
     Operator(OperatorCommand),
@@ -63,6 +66,42 @@ enum AuditCommand {
     /// Check the hash chain from the first entry to the recorded head. Exit 0 when intact, 1 when
     /// broken (naming the first bad entry), 2 on a usage or connection error.
     Verify(DbArgs),
+}
+
+#[derive(Subcommand)]
+enum BreachCommand {
+    /// Every message delivered to an address or domain in a window: the citizens it was about,
+    /// the data categories, how many messages each and when. `--out` also writes the CSV, a
+    /// draft notification to the Data Protection Agency and one letter per citizen. Audited.
+    /// Exit 0 when the scope ran (also when nothing was found), 2 on bad input.
+    Scope(ScopeArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["address", "domain"])))]
+struct ScopeArgs {
+    /// The address that received the messages.
+    #[arg(long, value_name = "A")]
+    address: Option<String>,
+    /// Every address under this registrable domain (`mail.fred.dk` means `fred.dk`).
+    #[arg(long, value_name = "D")]
+    domain: Option<String>,
+    /// Start of the window: a date (Copenhagen midnight), `YYYY-MM-DDThh:mm` (Copenhagen) or an
+    /// RFC 3339 instant.
+    #[arg(long, value_name = "T1")]
+    from: Option<String>,
+    /// End of the window, the same forms; a date includes that whole day.
+    #[arg(long, value_name = "T2")]
+    to: Option<String>,
+    /// Only this organisation's messages (its id or exact name); the drafts are then from it.
+    #[arg(long, value_name = "O")]
+    organisation: Option<String>,
+    /// Write affected.csv, the Art. 33 draft and the Art. 34 letters into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Database URL: sqlite://path or postgres://…
+    #[arg(long)]
+    database: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -167,6 +206,9 @@ async fn main() -> std::process::ExitCode {
     if let Command::Audit(AuditCommand::Verify(args)) = &cli.command {
         return audit_verify(args.database.as_deref().unwrap_or(&config.database)).await;
     }
+    if let Command::Breach(BreachCommand::Scope(args)) = &cli.command {
+        return breach_scope(args, &config).await;
+    }
     match run(cli.command, config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -212,6 +254,67 @@ fn address_check(args: &CheckArgs) -> std::process::ExitCode {
     }
 }
 
+/// `skranke breach scope`: 0 when the scope ran, 2 on bad input or a database that cannot be
+/// reached, 1 when writing the files failed.
+#[allow(clippy::print_stdout)] // The scope is the command's output.
+async fn breach_scope(args: &ScopeArgs, config: &Config) -> std::process::ExitCode {
+    use skranke::app::breach;
+    let usage = |message: String| {
+        eprintln!("skranke breach scope: {message}");
+        std::process::ExitCode::from(2)
+    };
+    let message = |e: &skranke::app::AppError| skranke::http::error::message_of(e, skranke::i18n::Lang::En);
+    let store = match AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await {
+        Ok(store) => store,
+        Err(e) => return usage(e.to_string()),
+    };
+    if let Err(e) = store.migrate().await {
+        return usage(e.to_string());
+    }
+    let app = skranke::app::App::new(store, Arc::new(SystemClock), settings(config));
+    let organisation = match &args.organisation {
+        Some(o) => match breach::find_organisation(&app, o).await {
+            Ok(id) => Some(id),
+            Err(e) => return usage(format!("--organisation {o}: {}", message(&e))),
+        },
+        None => None,
+    };
+    let request = match breach::request(
+        args.address.as_deref(),
+        args.domain.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+        organisation,
+    ) {
+        Ok(r) => r,
+        Err(e) => return usage(message(&e)),
+    };
+    let scope = match breach::scope_from_cli(&app, &request).await {
+        Ok(s) => s,
+        Err(e) => return usage(message(&e)),
+    };
+    print!("{}", skranke::breach_docs::summary(&scope, &request.target, &request.window));
+    if let Some(dir) = &args.out {
+        let written = match breach::draft_context(&app, &request).await {
+            Ok(ctx) => skranke::breach_docs::write_all(dir, &scope, &ctx),
+            Err(e) => return usage(message(&e)),
+        };
+        match written {
+            Ok(files) => {
+                println!("Wrote {} files to {}:", files.len(), dir.display());
+                for f in files {
+                    println!("  {}", f.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("skranke breach scope: writing {}: {e}", dir.display());
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}
+
 #[allow(clippy::print_stdout)] // The verdict is the command's output.
 async fn audit_verify(database: &str) -> std::process::ExitCode {
     use skranke::audit_verify::{Outcome, verify};
@@ -246,7 +349,7 @@ async fn audit_verify(database: &str) -> std::process::ExitCode {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match command {
-        Command::Address(_) | Command::Audit(_) => {}
+        Command::Address(_) | Command::Audit(_) | Command::Breach(_) => {}
         Command::Operator(OperatorCommand::Add(args)) => {
             let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
             store.migrate().await?;

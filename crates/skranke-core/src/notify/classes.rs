@@ -103,6 +103,12 @@ impl DataClasses {
         DataClasses(self.0 | class.bit())
     }
 
+    /// Every class of either set.
+    #[must_use]
+    pub const fn union(self, other: DataClasses) -> DataClasses {
+        DataClasses(self.0 | other.0)
+    }
+
     pub const fn contains(self, class: DataClass) -> bool {
         self.0 & class.bit() != 0
     }

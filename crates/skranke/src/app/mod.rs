@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod booking;
+pub mod breach;
 mod cache;
 mod error;
 pub mod live;

@@ -13,6 +13,7 @@ mod postgres;
 mod sql;
 mod sql_accounts;
 mod sql_admin;
+mod sql_breach;
 mod sql_notify;
 mod sql_routes;
 mod sql_visits;
@@ -842,6 +843,21 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Breach scoping (issue 7): the messages delivered to `target` in `window` (of one
+    /// organisation, or all), grouped by subject, recipient and data classes. A visit that came
+    /// from a booking is reported as the booking's subject.
+    fn breach_scope_rows(
+        &self,
+        target: &skranke_core::breach::Target,
+        window: skranke_core::breach::Window,
+        organisation: Option<OrganisationId>,
+    ) -> impl Future<Output = StoreResult<Vec<skranke_core::breach::ScopeRow>>> + Send;
+    /// What is still held about each subject (name, address, reference); subjects with nothing
+    /// held are left out.
+    fn subject_info(
+        &self,
+        subjects: &[skranke_core::breach::SubjectRef],
+    ) -> impl Future<Output = StoreResult<Vec<(skranke_core::breach::SubjectRef, skranke_core::breach::SubjectInfo)>>> + Send;
     /// Marks a domain event routed and writes its messages; `false` if it was routed already.
     fn route_event(
         &self,
@@ -1041,6 +1057,8 @@ forward! {
     fn message_address(&self, id: MessageId) -> StoreResult<Option<AddressId>>;
     fn outbox_organisation(&self, id: MessageId) -> StoreResult<Option<OrganisationId>>;
     fn resolve_held(&self, id: MessageId, organisation: OrganisationId, release: bool, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<bool>;
+    fn breach_scope_rows(&self, target: &skranke_core::breach::Target, window: skranke_core::breach::Window, organisation: Option<OrganisationId>) -> StoreResult<Vec<skranke_core::breach::ScopeRow>>;
+    fn subject_info(&self, subjects: &[skranke_core::breach::SubjectRef]) -> StoreResult<Vec<(skranke_core::breach::SubjectRef, skranke_core::breach::SubjectInfo)>>;
     fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;
 }
 

@@ -39,6 +39,7 @@ impl PgStore {
             (10, "address changes", include_str!("../../migrations/postgres/0010_address_changes.sql")),
             (11, "routes", include_str!("../../migrations/postgres/0011_routes.sql")),
             (12, "audit_inbox", include_str!("../../migrations/postgres/0012_audit_inbox.sql")),
+            (13, "breach_scope", include_str!("../../migrations/postgres/0013_breach_scope.sql")),
         ])
     }
 

@@ -630,6 +630,7 @@ macro_rules! shared_store_impl {
             crate::store::sql_visits::visit_store_methods!();
             crate::store::sql_notify::notify_store_methods!();
             crate::store::sql_routes::route_store_methods!();
+            crate::store::sql_breach::breach_store_methods!();
 
             async fn migrate(&self) -> StoreResult<()> {
                 let mut conn = self.pool.acquire().await?;

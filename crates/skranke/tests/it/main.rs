@@ -11,6 +11,7 @@ mod admin_app;
 mod admin_store;
 mod api;
 mod audit;
+mod breach;
 mod concurrency;
 mod crash;
 mod mail_faults;

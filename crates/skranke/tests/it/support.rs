@@ -193,6 +193,10 @@ pub enum Arg {
     Text(String),
     Bool(bool),
     Bytes(Vec<u8>),
+    /// SQL NULL of a UUID column.
+    NullId,
+    /// SQL NULL of a text column.
+    NullText,
 }
 
 pub fn at(t: Timestamp) -> Arg {
@@ -205,11 +209,17 @@ pub trait TestDb: Store + Clone + std::fmt::Debug + 'static {
     fn scalar(&self, sql: &'static str, args: &[Arg]) -> impl Future<Output = i64> + Send;
     /// Runs a statement, returning the rows affected.
     fn execute(&self, sql: &'static str, args: &[Arg]) -> impl Future<Output = u64> + Send;
+    /// Whether this is PostgreSQL (for the few probes whose SQL differs, e.g. bulk generators).
+    fn is_postgres(&self) -> bool;
 }
 
 macro_rules! impl_test_db {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $pg:expr) => {
         impl TestDb for $store {
+            fn is_postgres(&self) -> bool {
+                $pg
+            }
+
             async fn scalar(&self, sql: &'static str, args: &[Arg]) -> i64 {
                 let mut q = sqlx::query_scalar::<$db, i64>(sql);
                 for a in args {
@@ -219,6 +229,8 @@ macro_rules! impl_test_db {
                         Arg::Text(v) => q.bind(v),
                         Arg::Bool(v) => q.bind(v),
                         Arg::Bytes(v) => q.bind(v),
+                        Arg::NullId => q.bind(Option::<Uuid>::None),
+                        Arg::NullText => q.bind(Option::<String>::None),
                     };
                 }
                 q.fetch_one(self.pool()).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
@@ -233,6 +245,8 @@ macro_rules! impl_test_db {
                         Arg::Text(v) => q.bind(v),
                         Arg::Bool(v) => q.bind(v),
                         Arg::Bytes(v) => q.bind(v),
+                        Arg::NullId => q.bind(Option::<Uuid>::None),
+                        Arg::NullText => q.bind(Option::<String>::None),
                     };
                 }
                 q.execute(self.pool()).await.unwrap_or_else(|e| panic!("{sql}: {e}")).rows_affected()
@@ -240,8 +254,8 @@ macro_rules! impl_test_db {
         }
     };
 }
-impl_test_db!(SqliteStore, sqlx::Sqlite);
-impl_test_db!(PgStore, sqlx::Postgres);
+impl_test_db!(SqliteStore, sqlx::Sqlite, false);
+impl_test_db!(PgStore, sqlx::Postgres, true);
 
 /// Each query counts violations of one rule the claim tables must always obey.
 const INVARIANTS: &[(&str, &str)] = &[

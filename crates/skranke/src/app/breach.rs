@@ -1,0 +1,202 @@
+//! Breach scoping (issue 7, RS-50, RS-51): "who got what, when" for one address or domain, for
+//! the data-protection officer's page and for `skranke breach scope`. Every run is audited.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::json;
+use skranke_core::access::{Permission, Target as AccessTarget};
+use skranke_core::audit::{Actor, AuditRecord, Label};
+use skranke_core::breach::{self, Scope, SubjectRef, Target, Window};
+use skranke_core::ids::OrganisationId;
+
+use super::accounts::{action, detail, object};
+use super::{App, AppError, Principal};
+use crate::store::Store;
+
+/// A typed field, trimmed; `None` when absent or blank.
+fn present(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A validated scope request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeRequest {
+    pub target: Target,
+    pub window: Window,
+    /// `None`: every organisation (the CLI only; the page always scopes to the DPO's own).
+    pub organisation: Option<OrganisationId>,
+}
+
+/// Exactly one of an address or a domain, normalised the way the address registry stores them:
+/// an address with its domain in A-label form (matched in any case), a domain reduced to its
+/// registrable domain (`mail.fred.dk` scopes all of `fred.dk`).
+///
+/// # Errors
+/// `breach_target` when neither or both are given; `breach_address` / `breach_domain` when
+/// the value is not one.
+pub fn parse_target(address: Option<&str>, domain: Option<&str>) -> Result<Target, AppError> {
+    let field = |code| AppError::Field { field: "target", code };
+    match (present(address), present(domain)) {
+        (Some(a), None) => {
+            let parsed = skranke_recipient::address::EmailAddress::parse(a)
+                .map_err(|_| AppError::Field { field: "address", code: "breach_address" })?;
+            Ok(Target::Address(parsed.to_string().to_lowercase()))
+        }
+        (None, Some(d)) => {
+            let parsed = skranke_recipient::domain::Domain::parse(d.trim_end_matches('.'))
+                .map_err(|_| AppError::Field { field: "domain", code: "breach_domain" })?;
+            let registrable = parsed.registrable().unwrap_or(parsed.ascii());
+            Ok(Target::Domain(registrable.to_owned()))
+        }
+        _ => Err(field("breach_target")),
+    }
+}
+
+fn copenhagen() -> TimeZone {
+    TimeZone::get("Europe/Copenhagen").unwrap_or(TimeZone::UTC)
+}
+
+/// Which end of the window a typed instant is: a bare date means the start of that day for
+/// `from` and the end of it (the next midnight) for `to`, both in Copenhagen time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    From,
+    To,
+}
+
+/// Parses `2026-03-01`, `2026-03-01T10:00` (Copenhagen time) or `2026-03-01T09:00:00Z`.
+///
+/// # Errors
+/// `breach_date`, naming the field.
+pub fn parse_instant(raw: &str, end: End) -> Result<Timestamp, AppError> {
+    let field = match end {
+        End::From => "from",
+        End::To => "to",
+    };
+    let bad = || AppError::Field { field, code: "breach_date" };
+    let raw = raw.trim();
+    if let Ok(t) = raw.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let tz = copenhagen();
+    if let Ok(civil) = raw.parse::<jiff::civil::DateTime>()
+        && raw.contains('T')
+    {
+        return tz.to_timestamp(civil).map_err(|_| bad());
+    }
+    let day: jiff::civil::Date = raw.parse().map_err(|_| bad())?;
+    let day = match end {
+        End::From => day,
+        End::To => day.tomorrow().map_err(|_| bad())?,
+    };
+    tz.to_timestamp(day.to_datetime(jiff::civil::Time::midnight())).map_err(|_| bad())
+}
+
+/// Builds a request from typed fields (page or CLI).
+///
+/// # Errors
+/// As [`parse_target`] and [`parse_instant`]; `window_reversed` when `from` is after `to`.
+pub fn request(
+    address: Option<&str>,
+    domain: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    organisation: Option<OrganisationId>,
+) -> Result<ScopeRequest, AppError> {
+    let target = parse_target(address, domain)?;
+    let from = present(from).map(|f| parse_instant(f, End::From)).transpose()?;
+    let to = present(to).map(|t| parse_instant(t, End::To)).transpose()?;
+    let window = Window::new(from, to).map_err(|e| AppError::Field { field: "from", code: e.code() })?;
+    Ok(ScopeRequest { target, window, organisation })
+}
+
+/// Runs a scope for a signed-in data-protection officer, within their own organisation.
+///
+/// # Errors
+/// `Forbidden` without `RunBreachReport` there; database errors.
+pub async fn scope(app: &App, p: &Principal, mut req: ScopeRequest) -> Result<Scope, AppError> {
+    let org = p.organisation.ok_or(AppError::Forbidden)?;
+    p.authorize(Permission::RunBreachReport, AccessTarget::Organisation(org))?;
+    req.organisation = Some(org);
+    run(app, p.actor(), &req, "page").await
+}
+
+/// Runs a scope from the command line: whoever can run `skranke` against the database can read
+/// it anyway; the run is audited as the `cli` system actor.
+///
+/// # Errors
+/// Database errors.
+pub async fn scope_from_cli(app: &App, req: &ScopeRequest) -> Result<Scope, AppError> {
+    let actor = Actor::System { label: Label::new("cli").map_err(|_| AppError::BadRequest("internal"))? };
+    run(app, actor, req, "cli").await
+}
+
+async fn run(app: &App, actor: Actor, req: &ScopeRequest, via: &str) -> Result<Scope, AppError> {
+    let rows = app.store.breach_scope_rows(&req.target, req.window, req.organisation).await?;
+    let mut subjects: Vec<SubjectRef> = rows.iter().filter_map(|r| r.subject).collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    let held: std::collections::HashMap<SubjectRef, breach::SubjectInfo> =
+        app.store.subject_info(&subjects).await?.into_iter().collect();
+    let scope = breach::aggregate(rows, |s| held.get(s).cloned());
+    // The run itself is personal-data processing: who looked, for what, and how much they saw.
+    // Counts only; the subjects' names stay out of the log.
+    let record = AuditRecord {
+        at: app.clock.now(),
+        organisation: req.organisation,
+        actor,
+        action: action("breach.scope"),
+        object: object(req.target.kind(), req.target.value()),
+        detail: detail(json!({
+            "via": via,
+            "from": req.window.from().map(|t| t.to_string()),
+            "to": req.window.to().map(|t| t.to_string()),
+            "messages": scope.messages,
+            "subjects": scope.subjects.len(),
+            "classes": scope.classes.to_names(),
+        })),
+    };
+    app.store.append_audit(&[record]).await?;
+    Ok(scope)
+}
+
+/// The sender and contact point of the drafts: the organisation's name and its active
+/// data-protection officers. Without an organisation (a CLI run across all of them) both are
+/// left for a person to fill in.
+///
+/// # Errors
+/// Database errors.
+pub async fn draft_context(app: &App, req: &ScopeRequest) -> Result<crate::breach_docs::Context, AppError> {
+    let (mut organisation, mut contacts) = (String::from("[UDFYLDES: den dataansvarlige]"), Vec::new());
+    if let Some(org) = req.organisation {
+        if let Some(o) = app.store.get_organisation(org).await? {
+            organisation = o.value.name;
+        }
+        for u in app.store.list_users(org).await? {
+            let dpo = u.grants.iter().any(|g| g.role() == skranke_core::access::Role::DataProtectionOfficer);
+            if dpo && u.user.disabled_at.is_none() {
+                contacts.push(format!("{} <{}>", u.user.name, u.user.email));
+            }
+        }
+    }
+    Ok(crate::breach_docs::Context {
+        organisation,
+        contacts,
+        generated_at: app.clock.now(),
+        target: req.target.clone(),
+        window: req.window,
+    })
+}
+
+/// An organisation named on the command line by id or by exact name.
+///
+/// # Errors
+/// `NotFound("organisation")`; database errors.
+pub async fn find_organisation(app: &App, id_or_name: &str) -> Result<OrganisationId, AppError> {
+    let wanted = id_or_name.trim();
+    let all = app.store.list_organisations().await?;
+    all.iter()
+        .find(|o| o.id.to_string() == wanted || o.name == wanted)
+        .map(|o| o.id)
+        .ok_or(AppError::NotFound("organisation"))
+}

@@ -1,0 +1,144 @@
+//! SQL of breach scoping (issue 7, RS-50), shared by both databases. Expanded inside
+//! `sql::shared_store_impl!` (see `sql_accounts.rs` for the pattern).
+
+/// The `Store` methods of breach scoping.
+macro_rules! breach_store_methods {
+    () => {
+        async fn breach_scope_rows(
+            &self,
+            target: &skranke_core::breach::Target,
+            window: skranke_core::breach::Window,
+            organisation: Option<skranke_core::ids::OrganisationId>,
+        ) -> StoreResult<Vec<skranke_core::breach::ScopeRow>> {
+            use skranke_core::breach::{ScopeRow, SubjectRef, Target};
+            use skranke_core::ids::AppointmentId;
+            use skranke_core::notify::DataClasses;
+            // Grouped in the database: a scope over a large domain comes back as a few rows per
+            // subject, not one per message (schema v13 serves both lookups from indexes).
+            let mut q = sqlx::QueryBuilder::<Db>::new(
+                "SELECT o.appointment_id, o.subject_ref, a.address, o.classes, COUNT(*) AS messages, \
+                 MIN(o.sent_at) AS first_at, MAX(o.sent_at) AS last_at \
+                 FROM addresses a JOIN outbox o ON o.address_id = a.id AND o.status = 'sent' WHERE ",
+            );
+            match target {
+                Target::Address(address) => q.push("lower(a.address) = ").push_bind(address.to_lowercase()),
+                Target::Domain(domain) => q.push("a.registrable_domain = ").push_bind(domain.clone()),
+            };
+            q.push(" AND o.sent_at >= ").push_bind(window.from().map_or(i64::MIN, us));
+            q.push(" AND o.sent_at < ").push_bind(window.to().map_or(i64::MAX, us));
+            if let Some(org) = organisation {
+                q.push(" AND o.organisation_id = ").push_bind(org.as_uuid());
+            }
+            q.push(" GROUP BY o.appointment_id, o.subject_ref, a.address, o.classes");
+            let rows = q.build().fetch_all(&self.pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            let mut visits: Vec<Uuid> = Vec::new();
+            for r in &rows {
+                let appointment = r.try_get::<Option<Uuid>, _>("appointment_id")?;
+                let subject = match appointment {
+                    Some(id) => Some(SubjectRef::Appointment(AppointmentId::from_uuid(id))),
+                    None => r.try_get::<Option<String>, _>("subject_ref")?.as_deref().and_then(SubjectRef::parse),
+                };
+                if let Some(SubjectRef::Visit(v)) = subject {
+                    visits.push(v.as_uuid());
+                }
+                let classes = r.try_get::<Option<String>, _>("classes")?.unwrap_or_default();
+                out.push(ScopeRow {
+                    subject,
+                    recipient: r.try_get("address")?,
+                    classes: if classes.is_empty() {
+                        DataClasses::EMPTY
+                    } else {
+                        DataClasses::from_names(&classes).ok_or_else(|| corrupt("outbox classes"))?
+                    },
+                    messages: u64::try_from(r.try_get::<i64, _>("messages")?).unwrap_or(0),
+                    first: from_us(r.try_get("first_at")?)?,
+                    last: from_us(r.try_get("last_at")?)?,
+                });
+            }
+            // A visit that came from a booking is about the booking's citizen: one subject, not two.
+            visits.sort_unstable();
+            visits.dedup();
+            let mut booked: std::collections::HashMap<Uuid, Uuid> = std::collections::HashMap::new();
+            for chunk in visits.chunks(500) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, appointment_id FROM visits WHERE appointment_id IS NOT NULL AND id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                for r in q.build().fetch_all(&self.pool).await? {
+                    booked.insert(r.try_get("id")?, r.try_get("appointment_id")?);
+                }
+            }
+            for row in &mut out {
+                if let Some(SubjectRef::Visit(v)) = row.subject
+                    && let Some(appointment) = booked.get(&v.as_uuid())
+                {
+                    row.subject = Some(SubjectRef::Appointment(AppointmentId::from_uuid(*appointment)));
+                }
+            }
+            Ok(out)
+        }
+
+        async fn subject_info(
+            &self,
+            subjects: &[skranke_core::breach::SubjectRef],
+        ) -> StoreResult<Vec<(skranke_core::breach::SubjectRef, skranke_core::breach::SubjectInfo)>> {
+            use skranke_core::breach::{SubjectInfo, SubjectRef};
+            use skranke_core::ids::{AppointmentId, VisitId};
+            let mut out = Vec::with_capacity(subjects.len());
+            let appointments: Vec<Uuid> = subjects
+                .iter()
+                .filter_map(|s| if let SubjectRef::Appointment(a) = s { Some(a.as_uuid()) } else { None })
+                .collect();
+            let visits: Vec<Uuid> = subjects
+                .iter()
+                .filter_map(|s| if let SubjectRef::Visit(v) = s { Some(v.as_uuid()) } else { None })
+                .collect();
+            for chunk in appointments.chunks(500) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT id, citizen_name, citizen_email, reference FROM appointments WHERE id IN (",
+                );
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                for r in q.build().fetch_all(&self.pool).await? {
+                    // Retention blanks a name rather than deleting the booking (statistics keep
+                    // their numbers): an empty name is no name.
+                    let name = r.try_get::<String, _>("citizen_name")?;
+                    out.push((
+                        SubjectRef::Appointment(AppointmentId::from_uuid(r.try_get("id")?)),
+                        SubjectInfo {
+                            name: (!name.is_empty()).then_some(name),
+                            email: r.try_get::<Option<String>, _>("citizen_email")?.filter(|e| !e.is_empty()),
+                            reference: Some(r.try_get("reference")?),
+                        },
+                    ));
+                }
+            }
+            for chunk in visits.chunks(500) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT id, ticket, day FROM visits WHERE id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                for r in q.build().fetch_all(&self.pool).await? {
+                    let (ticket, day): (String, String) = (r.try_get("ticket")?, r.try_get("day")?);
+                    out.push((
+                        SubjectRef::Visit(VisitId::from_uuid(r.try_get("id")?)),
+                        SubjectInfo { name: None, email: None, reference: Some(format!("{ticket} ({day})")) },
+                    ));
+                }
+            }
+            Ok(out)
+        }
+    };
+}
+
+pub(crate) use breach_store_methods;
