@@ -243,7 +243,7 @@ describe('staff', () => {
     });
   });
 
-  test('the data-protection officer reads the audit log and nothing else', async () => {
+  test('the data-protection officer reads the audit log, scopes a breach and nothing else', async () => {
     await run('dpo', async (contexts) => {
       const { context, page } = await signIn(DPO);
       contexts.push(context);
@@ -252,6 +252,17 @@ describe('staff', () => {
       await page.getByRole('button', { name: 'Søg' }).click();
       assert.match(await page.locator('table.audit').innerText(), /auth\.sign_in/);
       await checkA11y(page, 'audit search');
+      // Breach scoping: the form, "nothing found" where the officer looks, a bad window refused.
+      await page.getByRole('link', { name: 'Brud på sikkerheden' }).click();
+      await checkA11y(page, 'breach form');
+      await page.getByLabel('Domæne').fill('fred.dk');
+      await page.getByRole('button', { name: 'Find berørte' }).click();
+      assert.match(await page.getByRole('status').innerText(), /Intet fundet/);
+      await checkA11y(page, 'breach nothing found');
+      await page.getByLabel('Fra dato').fill('2026-12-31');
+      await page.getByLabel('Til og med dato').fill('2026-01-01');
+      await page.getByRole('button', { name: 'Find berørte' }).click();
+      assert.match(await page.locator('main').innerText(), /Perioden begynder efter den slutter/);
       const users = await page.goto(server.baseUrl + '/staff/users');
       assert.equal(users.status(), 403);
       await checkA11y(page, 'forbidden page');

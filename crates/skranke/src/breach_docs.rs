@@ -329,7 +329,7 @@ mod tests {
     use super::*;
 
     fn ts(s: &str) -> Timestamp {
-        s.parse().unwrap_or_else(|_| Timestamp::UNIX_EPOCH)
+        s.parse().unwrap_or(Timestamp::UNIX_EPOCH)
     }
 
     /// Two citizens (one anonymised since), a walk-in visitor and an operational note, all to

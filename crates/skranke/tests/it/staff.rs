@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use skranke::app::AppSettings;
 use skranke::app::accounts::AuthSettings;
 use skranke::auth::password::PasswordParams;
@@ -892,6 +892,11 @@ const ROUTES: &[RouteSpec] = &[
     ("POST", "/staff/admin/staff/{staff}/absences/{absence}/remove", &[], Permission::ManageCentre, At::CentreA),
     ("GET", "/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
     ("GET", "/api/v1/staff/audit", &[], Permission::ViewAudit, At::OwnOrg),
+    // Breach scoping (issue 7): the data-protection officer only.
+    ("GET", "/staff/breach", &[], Permission::RunBreachReport, At::OwnOrg),
+    ("GET", "/staff/breach/affected.csv", &[], Permission::RunBreachReport, At::OwnOrg),
+    ("GET", "/staff/breach/anmeldelse.txt", &[], Permission::RunBreachReport, At::OwnOrg),
+    ("GET", "/staff/breach/letters", &[], Permission::RunBreachReport, At::OwnOrg),
     // Mail and recipients (issue 6).
     ("GET", "/staff/mail", &[], Permission::ManageOrganisation, At::OwnOrg),
     ("POST", "/staff/account/address/code", &[], Permission::ManageOwnAccount, At::Own),
@@ -1492,4 +1497,51 @@ async fn a_flagged_work_address_needs_a_reason_on_the_page() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, page) = app.get(&org_admin, &format!("/staff/admin/centres/{centre}")).await;
     assert!(page.contains("value=\"5/6, 24/12\""), "closed days shown");
+}
+
+/// The data-protection officer's breach page (issue 7): the form, "nothing found" said plainly,
+/// bad input answered 422 with the catalogue's sentence on the page, the downloads' types, and
+/// the officer's runs in the audit log.
+#[tokio::test]
+async fn the_breach_page_scopes_for_the_data_protection_officer() {
+    let app = spawn().await;
+    let dpo = app.sign_in("dpo@eksempelkommune.dk").await;
+    let (status, home) = app.get(&dpo, "/staff").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("href=\"/staff/breach\""), "the DPO's menu links the page");
+    let (status, form) = app.get(&dpo, "/staff/breach").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("name=\"domain\"") && !form.contains("role=\"status\""), "{form}");
+    let (status, none) = app.get(&dpo, "/staff/breach?domain=fred.dk&from=2026-01-01&to=2026-12-31").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(none.contains("Intet fundet"), "{none}");
+    let (status, reversed) = app.get(&dpo, "/staff/breach?domain=fred.dk&from=2026-12-31&to=2026-01-01").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reversed.contains("Perioden begynder efter den slutter"), "{reversed}");
+    let (status, both) = app.get(&dpo, "/staff/breach?domain=fred.dk&address=a%40fred.dk").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(both.contains("enten én e-mailadresse eller ét domæne"), "{both}");
+    let r = app
+        .http
+        .get(app.url("/staff/breach/affected.csv?domain=fred.dk"))
+        .header(COOKIE, format!("skranke_session={}", dpo.cookie))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(r.text().await.unwrap().starts_with("subject,kind,name,email,reference,messages"));
+    let (status, draft) = app.get(&dpo, "/staff/breach/anmeldelse.txt?domain=fred.dk").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(draft.starts_with("UDKAST: Anmeldelse") && draft.contains("Dataansvarlig: Eksempel Kommune"), "{draft}");
+    let (status, letters) = app.get(&dpo, "/staff/breach/letters?domain=fred.dk").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(letters.contains("Der er ingen breve at skrive."), "{letters}");
+    // Four runs that scoped (the page, the CSV, the draft, the letters), each audited; the
+    // refused ones never ran.
+    let admin = app.sign_in(ORG_ADMIN_A).await;
+    let (_, audit) = app.get(&admin, "/staff/audit?action=breach.scope").await;
+    assert_eq!(audit.matches("<code>breach.scope</code>").count(), 4, "{audit}");
+    let (status, _) = app.get(&admin, "/staff/breach?domain=fred.dk").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an organisation administrator is not the DPO");
 }

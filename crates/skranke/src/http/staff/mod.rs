@@ -10,6 +10,7 @@
 mod account;
 mod admin;
 mod audit;
+mod breach;
 mod mail;
 mod platform;
 pub mod queue_api;
@@ -129,6 +130,9 @@ pub fn nav(s: &Staff) -> Vec<NavLink> {
         if s.may(Permission::ViewAudit, t) {
             links.push(NavLink { href: "/staff/audit".into(), label: s.c.tr("staff.nav.audit") });
         }
+        if breach::visible(&s.p) {
+            links.push(NavLink { href: "/staff/breach".into(), label: s.c.tr("staff.nav.breach") });
+        }
         if s.may(Permission::ManageOrganisation, t) {
             links.push(NavLink { href: "/staff/mail".into(), label: s.c.tr("staff.nav.mail") });
         }
@@ -189,6 +193,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(users::routes())
         .merge(admin::routes())
         .merge(audit::routes())
+        .merge(breach::routes())
         .merge(mail::routes())
         .merge(routes::routes())
         .merge(platform::routes())
