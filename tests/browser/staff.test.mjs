@@ -254,6 +254,16 @@ describe('staff', () => {
       await checkA11y(page, 'audit search');
       // Breach scoping: the form, "nothing found" where the officer looks, a bad window refused.
       await page.getByRole('link', { name: 'Brud på sikkerheden' }).click();
+      await checkA11y(page, 'breach cases');
+      // Open a case: its page counts down to the 72-hour deadline.
+      const aware = new Date(Date.now() - 3 * 3600e3).toISOString().slice(0, 16);
+      await page.getByLabel('Overskrift').fill('Mails om flytninger til fred.dk');
+      await page.getByLabel('Opdaget').fill(aware);
+      await page.getByRole('button', { name: 'Opret sag' }).click();
+      assert.match(await page.locator('#countdown').innerText(), /t \d+ min tilbage/);
+      await checkA11y(page, 'breach case');
+      await page.getByRole('link', { name: 'Alle sager' }).click();
+      await page.getByRole('link', { name: /Find berørte borgere/ }).click();
       await checkA11y(page, 'breach form');
       await page.getByLabel('Domæne').fill('fred.dk');
       await page.getByRole('button', { name: 'Find berørte' }).click();

@@ -136,6 +136,9 @@ keyed_enum! {
         ViewAudit => "view_audit",
         /// Scope a personal data breach: which citizens and data a time window or an actor touched.
         RunBreachReport => "run_breach_report",
+        /// Keep the organisation's breach records (GDPR art. 33(5)): the moment of awareness, the
+        /// 72-hour deadline, phased updates, the decision. Holds no personal data of citizens.
+        ManageBreaches => "manage_breaches",
         /// Change one's own password and manage one's own API tokens and sessions.
         ManageOwnAccount => "manage_own_account",
         /// Create (and close) organisations on the platform.
@@ -162,6 +165,7 @@ pub const fn allows(role: Role, permission: Permission) -> bool {
         P::ManageUsers => matches!(role, R::OrgAdmin),
         P::ViewAudit => matches!(role, R::DataProtectionOfficer | R::OrgAdmin | R::PlatformOperator),
         P::RunBreachReport => matches!(role, R::DataProtectionOfficer),
+        P::ManageBreaches => matches!(role, R::DataProtectionOfficer | R::OrgAdmin),
         P::ManageOwnAccount => true,
         P::ManageOrganisations => matches!(role, R::PlatformOperator),
     }
@@ -605,7 +609,15 @@ mod tests {
         }
         let granted: Vec<Permission> =
             Permission::ALL.iter().copied().filter(|&p| allows(Role::DataProtectionOfficer, p)).collect();
-        assert_eq!(granted, [Permission::ViewAudit, Permission::RunBreachReport, Permission::ManageOwnAccount]);
+        assert_eq!(
+            granted,
+            [
+                Permission::ViewAudit,
+                Permission::RunBreachReport,
+                Permission::ManageBreaches,
+                Permission::ManageOwnAccount
+            ]
+        );
         assert!(!permits(&dpo, Permission::ViewAudit, t_org(2)));
     }
 

@@ -6,6 +6,8 @@
 //! into the [`Scope`] the CLI, the page and the drafts show. The grouping keeps a scope over a
 //! large domain to a few rows per subject, whatever the number of messages.
 
+pub mod case;
+
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;

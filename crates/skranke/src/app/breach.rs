@@ -200,3 +200,215 @@ pub async fn find_organisation(app: &App, id_or_name: &str) -> Result<Organisati
         .map(|o| o.id)
         .ok_or(AppError::NotFound("organisation"))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Breach cases (issue 7, point 2)
+// ---------------------------------------------------------------------------------------------
+
+use skranke_core::breach::case::{self as case_rules, CaseError, Countdown, Decision, Opening};
+use skranke_core::ids::UserId;
+
+use crate::store::{BreachCase, CaseEntry, EntryKind};
+
+fn case_error(field: &'static str, e: CaseError) -> AppError {
+    match e {
+        CaseError::Text(error) => AppError::Invalid { field, error },
+        other => AppError::Field { field, code: other.code() },
+    }
+}
+
+/// The organisation whose cases `p` may keep.
+fn case_keeper(p: &Principal) -> Result<OrganisationId, AppError> {
+    let org = p.organisation.ok_or(AppError::Forbidden)?;
+    p.authorize(Permission::ManageBreaches, AccessTarget::Organisation(org))?;
+    Ok(org)
+}
+
+/// A case of `p`'s organisation; another organisation's does not exist (404 whatever the role,
+/// so its existence is not revealed), and in one's own organisation the role decides (403).
+async fn own_case(app: &App, p: &Principal, id: uuid::Uuid) -> Result<(BreachCase, Vec<CaseEntry>), AppError> {
+    match app.store.get_breach_case(id).await? {
+        Some((case, entries)) if p.organisation == Some(case.organisation) => {
+            p.authorize(Permission::ManageBreaches, AccessTarget::Organisation(case.organisation))?;
+            Ok((case, entries))
+        }
+        _ => Err(AppError::NotFound("breach_case")),
+    }
+}
+
+fn case_audit(
+    app: &App,
+    p: &Principal,
+    org: OrganisationId,
+    name: &str,
+    id: uuid::Uuid,
+    d: serde_json::Value,
+) -> AuditRecord {
+    AuditRecord {
+        at: app.clock.now(),
+        organisation: Some(org),
+        actor: p.actor(),
+        action: action(name),
+        object: object("breach_case", id),
+        detail: detail(d),
+    }
+}
+
+/// Opens a case. `aware_at` is when the organisation became aware: a local time
+/// (`2026-03-01T09:30`), a date, or an RFC 3339 instant; the 72-hour deadline runs from it.
+///
+/// # Errors
+/// `Forbidden` without `ManageBreaches`; the field errors of the title and the time.
+pub async fn open_case(app: &App, p: &Principal, title: &str, aware_at: &str) -> Result<uuid::Uuid, AppError> {
+    let org = case_keeper(p)?;
+    let now = app.clock.now();
+    let aware = present(Some(aware_at)).ok_or(AppError::Field { field: "aware_at", code: "missing_value" })?;
+    let aware =
+        parse_instant(aware, End::From).map_err(|_| AppError::Field { field: "aware_at", code: "breach_date" })?;
+    let opening = Opening::new(title, aware, now).map_err(|e| {
+        let field = if matches!(e, CaseError::AwareInFuture) { "aware_at" } else { "title" };
+        case_error(field, e)
+    })?;
+    let id = uuid::Uuid::new_v4();
+    let case = BreachCase {
+        id,
+        organisation: org,
+        title: opening.title,
+        aware_at: opening.aware_at,
+        opened_by: p.user,
+        opened_at: now,
+        decision: None,
+        decision_text: None,
+        decided_by: None,
+        decided_at: None,
+    };
+    let audit = case_audit(
+        app,
+        p,
+        org,
+        "breach_case.opened",
+        id,
+        json!({ "aware_at": opening.aware_at.to_string(), "deadline": case_rules::deadline(opening.aware_at).to_string() }),
+    );
+    app.store.create_breach_case(&case, &[audit]).await?;
+    Ok(id)
+}
+
+/// The organisation's cases, most recent awareness first.
+///
+/// # Errors
+/// `Forbidden` without `ManageBreaches`.
+pub async fn list_cases(app: &App, p: &Principal) -> Result<Vec<BreachCase>, AppError> {
+    let org = case_keeper(p)?;
+    Ok(app.store.list_breach_cases(org).await?)
+}
+
+/// One case with its entries.
+///
+/// # Errors
+/// `Forbidden`; `NotFound` for an unknown case or another organisation's.
+pub async fn get_case(app: &App, p: &Principal, id: uuid::Uuid) -> Result<(BreachCase, Vec<CaseEntry>), AppError> {
+    own_case(app, p, id).await
+}
+
+/// The countdown of a case now.
+pub fn countdown_of(app: &App, case: &BreachCase) -> Countdown {
+    case_rules::countdown(case.aware_at, case.decision.is_some(), app.clock.now())
+}
+
+/// Adds a phased update (Art. 33(4)) or note. The text stays in the case; the audit entry says
+/// that an update was added, not what it says.
+///
+/// # Errors
+/// `Forbidden`; `NotFound`; the text's field error.
+pub async fn add_update(app: &App, p: &Principal, id: uuid::Uuid, text: &str) -> Result<(), AppError> {
+    let (case, _) = own_case(app, p, id).await?;
+    let text =
+        case_rules::clean_text(text, case_rules::TEXT_MAX).map_err(|e| case_error("update", CaseError::Text(e)))?;
+    let entry = CaseEntry {
+        id: uuid::Uuid::new_v4(),
+        case_id: id,
+        at: app.clock.now(),
+        by: Some(p.user),
+        by_label: p.name.to_string(),
+        kind: EntryKind::Update,
+        body: text,
+    };
+    let audit =
+        case_audit(app, p, case.organisation, "breach_case.updated", id, json!({ "entry": entry.id.to_string() }));
+    app.store.add_breach_case_entry(&entry, &[audit]).await?;
+    Ok(())
+}
+
+/// Records the decision: `notified` (with the authority's reference, optional) or
+/// `not_notifiable` (with the reasoning Art. 33(5) requires). Once only.
+///
+/// # Errors
+/// `Forbidden`; `NotFound`; `breach_decided` when decided already; the fields' errors.
+pub async fn decide(app: &App, p: &Principal, id: uuid::Uuid, kind: &str, text: &str) -> Result<(), AppError> {
+    let (case, _) = own_case(app, p, id).await?;
+    let decision = match kind {
+        "notified" => Decision::notified(text).map_err(|e| case_error("reference", e))?,
+        "not_notifiable" => Decision::not_notifiable(text).map_err(|e| case_error("reasoning", e))?,
+        _ => return Err(AppError::Field { field: "decision", code: "breach_decision" }),
+    };
+    case_rules::may_decide(case.decision.is_some()).map_err(|e| case_error("decision", e))?;
+    let text = match &decision {
+        Decision::Notified { reference } => reference.clone(),
+        Decision::NotNotifiable { reasoning } => Some(reasoning.clone()),
+    };
+    let now = app.clock.now();
+    let late = now > case_rules::deadline(case.aware_at);
+    let audit = case_audit(
+        app,
+        p,
+        case.organisation,
+        "breach_case.decided",
+        id,
+        json!({ "decision": decision.kind(), "after_deadline": late }),
+    );
+    if app.store.decide_breach_case(id, decision.kind(), text.as_deref(), p.user, now, &[audit]).await? {
+        Ok(())
+    } else {
+        Err(case_error("decision", CaseError::AlreadyDecided))
+    }
+}
+
+/// Runs a scope for a case and records the run in the case (target, window, counts; no names).
+///
+/// # Errors
+/// As [`scope`]; `NotFound` for an unknown case.
+pub async fn scope_for_case(app: &App, p: &Principal, id: uuid::Uuid, req: ScopeRequest) -> Result<Scope, AppError> {
+    let (case, _) = own_case(app, p, id).await?;
+    let body = json!({
+        "target_kind": req.target.kind(),
+        "target": req.target.value(),
+        "from": req.window.from().map(|t| t.to_string()),
+        "to": req.window.to().map(|t| t.to_string()),
+    });
+    let scope = scope(app, p, req).await?;
+    let mut body = body;
+    body["messages"] = json!(scope.messages);
+    body["subjects"] = json!(scope.subjects.len());
+    let entry = CaseEntry {
+        id: uuid::Uuid::new_v4(),
+        case_id: id,
+        at: app.clock.now(),
+        by: Some(p.user),
+        by_label: p.name.to_string(),
+        kind: EntryKind::Scope,
+        body: body.to_string(),
+    };
+    let audit =
+        case_audit(app, p, case.organisation, "breach_case.scoped", id, json!({ "entry": entry.id.to_string() }));
+    app.store.add_breach_case_entry(&entry, &[audit]).await?;
+    Ok(scope)
+}
+
+/// Who opened or decided, for the page: the principal's own name, else the user's.
+pub async fn user_label(app: &App, id: UserId) -> String {
+    match app.store.get_user(id).await {
+        Ok(Some(u)) => u.name,
+        _ => id.to_string(),
+    }
+}

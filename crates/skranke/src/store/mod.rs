@@ -7,6 +7,7 @@
 //! its audit rows commit together or not at all.
 
 mod accounts;
+mod breach;
 mod model;
 mod notify;
 mod postgres;
@@ -37,6 +38,7 @@ use skranke_core::visit::order::CallOrder;
 use skranke_core::visit::{Arrival, HistoryEntry, Visit};
 
 pub use accounts::*;
+pub use breach::*;
 pub use model::*;
 pub use notify::*;
 pub use postgres::PgStore;
@@ -858,6 +860,38 @@ pub trait Store: Send + Sync {
         &self,
         subjects: &[skranke_core::breach::SubjectRef],
     ) -> impl Future<Output = StoreResult<Vec<(skranke_core::breach::SubjectRef, skranke_core::breach::SubjectInfo)>>> + Send;
+    /// Opens a breach case, with its audit entry.
+    fn create_breach_case(
+        &self,
+        case: &BreachCase,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An organisation's breach cases, the most recent awareness first.
+    fn list_breach_cases(
+        &self,
+        organisation: OrganisationId,
+    ) -> impl Future<Output = StoreResult<Vec<BreachCase>>> + Send;
+    /// A case with its entries in time order.
+    fn get_breach_case(
+        &self,
+        id: uuid::Uuid,
+    ) -> impl Future<Output = StoreResult<Option<(BreachCase, Vec<CaseEntry>)>>> + Send;
+    /// Appends an entry (an update or a scoping run) to a case, with its audit entry.
+    fn add_breach_case_entry(
+        &self,
+        entry: &CaseEntry,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Records the decision once; `false` (and no audit entry) if the case was decided already.
+    fn decide_breach_case(
+        &self,
+        id: uuid::Uuid,
+        decision: &str,
+        text: Option<&str>,
+        by: UserId,
+        at: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Marks a domain event routed and writes its messages; `false` if it was routed already.
     fn route_event(
         &self,
@@ -1057,6 +1091,11 @@ forward! {
     fn message_address(&self, id: MessageId) -> StoreResult<Option<AddressId>>;
     fn outbox_organisation(&self, id: MessageId) -> StoreResult<Option<OrganisationId>>;
     fn resolve_held(&self, id: MessageId, organisation: OrganisationId, release: bool, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<bool>;
+    fn create_breach_case(&self, case: &BreachCase, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn list_breach_cases(&self, organisation: OrganisationId) -> StoreResult<Vec<BreachCase>>;
+    fn get_breach_case(&self, id: uuid::Uuid) -> StoreResult<Option<(BreachCase, Vec<CaseEntry>)>>;
+    fn add_breach_case_entry(&self, entry: &CaseEntry, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn decide_breach_case(&self, id: uuid::Uuid, decision: &str, text: Option<&str>, by: UserId, at: Timestamp, audit: &[AuditRecord]) -> StoreResult<bool>;
     fn breach_scope_rows(&self, target: &skranke_core::breach::Target, window: skranke_core::breach::Window, organisation: Option<OrganisationId>) -> StoreResult<Vec<skranke_core::breach::ScopeRow>>;
     fn subject_info(&self, subjects: &[skranke_core::breach::SubjectRef]) -> StoreResult<Vec<(skranke_core::breach::SubjectRef, skranke_core::breach::SubjectInfo)>>;
     fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;

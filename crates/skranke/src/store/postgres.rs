@@ -40,6 +40,7 @@ impl PgStore {
             (11, "routes", include_str!("../../migrations/postgres/0011_routes.sql")),
             (12, "audit_inbox", include_str!("../../migrations/postgres/0012_audit_inbox.sql")),
             (13, "breach_scope", include_str!("../../migrations/postgres/0013_breach_scope.sql")),
+            (14, "breach_cases", include_str!("../../migrations/postgres/0014_breach_cases.sql")),
         ])
     }
 

@@ -623,6 +623,7 @@ macro_rules! shared_store_impl {
         crate::store::sql_visits::visit_helpers!();
         crate::store::sql_notify::notify_helpers!();
         crate::store::sql_routes::route_helpers!();
+        crate::store::sql_breach::breach_helpers!();
 
         impl Store for $store {
             crate::store::sql_accounts::account_store_methods!();
@@ -631,6 +632,7 @@ macro_rules! shared_store_impl {
             crate::store::sql_notify::notify_store_methods!();
             crate::store::sql_routes::route_store_methods!();
             crate::store::sql_breach::breach_store_methods!();
+            crate::store::sql_breach::breach_case_store_methods!();
 
             async fn migrate(&self) -> StoreResult<()> {
                 let mut conn = self.pool.acquire().await?;

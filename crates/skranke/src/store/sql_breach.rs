@@ -142,3 +142,164 @@ macro_rules! breach_store_methods {
 }
 
 pub(crate) use breach_store_methods;
+
+/// The `Store` methods of breach cases.
+macro_rules! breach_case_store_methods {
+    () => {
+        async fn create_breach_case(
+            &self,
+            case: &crate::store::BreachCase,
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO breach_cases (id, organisation_id, title, aware_at, opened_by, opened_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(case.id)
+            .bind(case.organisation.as_uuid())
+            .bind(&case.title)
+            .bind(us(case.aware_at))
+            .bind(case.opened_by.as_uuid())
+            .bind(us(case.opened_at))
+            .execute(&mut *tx)
+            .await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn list_breach_cases(
+            &self,
+            organisation: skranke_core::ids::OrganisationId,
+        ) -> StoreResult<Vec<crate::store::BreachCase>> {
+            let rows = sqlx::query(
+                "SELECT id, organisation_id, title, aware_at, opened_by, opened_at, decision, decision_text, \
+                 decided_by, decided_at FROM breach_cases WHERE organisation_id = $1 ORDER BY aware_at DESC, id",
+            )
+            .bind(organisation.as_uuid())
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(breach_case_from_row).collect()
+        }
+
+        async fn get_breach_case(
+            &self,
+            id: Uuid,
+        ) -> StoreResult<Option<(crate::store::BreachCase, Vec<crate::store::CaseEntry>)>> {
+            let row = sqlx::query(
+                "SELECT id, organisation_id, title, aware_at, opened_by, opened_at, decision, decision_text, \
+                 decided_by, decided_at FROM breach_cases WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            let case = breach_case_from_row(&row)?;
+            let rows = sqlx::query(
+                "SELECT id, case_id, at, by_user, by_label, kind, body FROM breach_case_entries \
+                 WHERE case_id = $1 ORDER BY at, id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+            let entries = rows
+                .iter()
+                .map(|r| {
+                    Ok(crate::store::CaseEntry {
+                        id: r.try_get("id")?,
+                        case_id: r.try_get("case_id")?,
+                        at: from_us(r.try_get("at")?)?,
+                        by: r.try_get::<Option<Uuid>, _>("by_user")?.map(UserId::from_uuid),
+                        by_label: r.try_get("by_label")?,
+                        kind: crate::store::EntryKind::parse(&r.try_get::<String, _>("kind")?)
+                            .ok_or_else(|| corrupt("breach entry kind"))?,
+                        body: r.try_get("body")?,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok(Some((case, entries)))
+        }
+
+        async fn add_breach_case_entry(
+            &self,
+            entry: &crate::store::CaseEntry,
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO breach_case_entries (id, case_id, at, by_user, by_label, kind, body) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(entry.id)
+            .bind(entry.case_id)
+            .bind(us(entry.at))
+            .bind(entry.by.map(|u| u.as_uuid()))
+            .bind(&entry.by_label)
+            .bind(entry.kind.as_str())
+            .bind(&entry.body)
+            .execute(&mut *tx)
+            .await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn decide_breach_case(
+            &self,
+            id: Uuid,
+            decision: &str,
+            text: Option<&str>,
+            by: UserId,
+            at: Timestamp,
+            audit: &[AuditRecord],
+        ) -> StoreResult<bool> {
+            let mut tx = self.begin_write().await?;
+            // Once only: a second decision (two officers at once) changes nothing.
+            let done = sqlx::query(
+                "UPDATE breach_cases SET decision = $2, decision_text = $3, decided_by = $4, decided_at = $5 \
+                 WHERE id = $1 AND decision IS NULL",
+            )
+            .bind(id)
+            .bind(decision)
+            .bind(text)
+            .bind(by.as_uuid())
+            .bind(us(at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if !done {
+                return Ok(false);
+            }
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+    };
+}
+
+/// Row decoder for breach cases.
+macro_rules! breach_helpers {
+    () => {
+        fn breach_case_from_row(r: &DbRow) -> StoreResult<crate::store::BreachCase> {
+            let opt_ts = |col: &str| -> StoreResult<Option<Timestamp>> {
+                r.try_get::<Option<i64>, _>(col)?.map(from_us).transpose()
+            };
+            Ok(crate::store::BreachCase {
+                id: r.try_get("id")?,
+                organisation: skranke_core::ids::OrganisationId::from_uuid(r.try_get("organisation_id")?),
+                title: r.try_get("title")?,
+                aware_at: from_us(r.try_get("aware_at")?)?,
+                opened_by: UserId::from_uuid(r.try_get("opened_by")?),
+                opened_at: from_us(r.try_get("opened_at")?)?,
+                decision: r.try_get("decision")?,
+                decision_text: r.try_get("decision_text")?,
+                decided_by: r.try_get::<Option<Uuid>, _>("decided_by")?.map(UserId::from_uuid),
+                decided_at: opt_ts("decided_at")?,
+            })
+        }
+    };
+}
+
+pub(crate) use {breach_case_store_methods, breach_helpers};

@@ -11,6 +11,7 @@ use skranke::clock::ManualClock;
 use skranke_core::access::{Grant, Role, Scope as GrantScope};
 use skranke_core::audit::Label;
 use skranke_core::breach::{SubjectRef, Target, Window};
+
 use skranke_core::ids::{AppointmentId, OrganisationId, UserId, VisitId};
 use skranke_core::notify::{DataClass, DataClasses};
 use uuid::Uuid;
@@ -19,6 +20,7 @@ use crate::admin_app::IntoAny;
 use crate::support::*;
 
 both!(
+    a_breach_case_counts_down_keeps_its_log_and_is_decided_once,
     the_scope_finds_exactly_the_fourteen_among_a_million,
     a_domain_scope_covers_every_address_under_it_and_nothing_found_is_clear,
     only_the_data_protection_officer_may_scope_and_bad_input_is_refused,
@@ -454,4 +456,123 @@ async fn the_cli_scopes_writes_the_files_and_refuses_bad_input() {
     let runs = store.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'breach.scope'", &[]).await;
     assert_eq!(runs, 2, "each run that scoped is audited");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A case (issue 7, point 2): opened with the moment of awareness, counted down to the 72-hour
+/// deadline and past it, updated in phases, scoped, decided once with a reasoning; audited; only
+/// its own organisation's DPO and administrators reach it.
+async fn a_breach_case_counts_down_keeps_its_log_and_is_decided_once<S: TestDb + IntoAny>(store: S) {
+    use skranke::store::EntryKind;
+    use skranke_core::breach::case::Countdown;
+    let leak = leak(&store).await;
+    let org = leak.fx.org.id;
+    // Saturday of the spring DST change, 10:00 in Copenhagen: 72 hours are 72 real hours.
+    let clock = ManualClock::new(ts("2026-03-28T09:00:00Z"));
+    let app = App::new(store.any(), Arc::new(clock.clone()), AppSettings::default());
+    let officer = dpo(org, Role::DataProtectionOfficer);
+    let admin = dpo(org, Role::OrgAdmin);
+
+    // Bad input first: each refused with its field, nothing stored.
+    let refused = |r: Result<uuid::Uuid, AppError>| match r {
+        Err(AppError::Field { field, code }) => (field, code.to_owned()),
+        Err(AppError::Invalid { field, error }) => (field, error.code().to_owned()),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    assert_eq!(refused(breach::open_case(&app, &officer, "", "2026-03-28T08:00").await), ("title", "empty".into()));
+    assert_eq!(
+        refused(breach::open_case(&app, &officer, "Mails til fred.dk", "2026-03-29T08:00").await),
+        ("aware_at", "breach_aware_future".into())
+    );
+    assert_eq!(
+        refused(breach::open_case(&app, &officer, "Mails til fred.dk", "i går").await),
+        ("aware_at", "breach_date".into())
+    );
+    assert_eq!(
+        refused(breach::open_case(&app, &officer, "Mails til fred.dk", "").await),
+        ("aware_at", "missing_value".into())
+    );
+    let caseworker = principal(
+        org,
+        Grant::new(Role::Caseworker, GrantScope::Centre { organisation: org, centre: leak.fx.centre.id }).unwrap(),
+    );
+    assert!(matches!(breach::open_case(&app, &caseworker, "x", "2026-03-28T08:00").await, Err(AppError::Forbidden)));
+    assert!(breach::list_cases(&app, &officer).await.unwrap().is_empty());
+
+    // Aware at 10:00 local (09:00 UTC); the deadline is 72 hours later in UTC.
+    let id = breach::open_case(&app, &admin, "Mails om flytninger til fred.dk", "2026-03-28T10:00").await.unwrap();
+    let (case, entries) = breach::get_case(&app, &officer, id).await.unwrap();
+    assert_eq!(case.aware_at, ts("2026-03-28T09:00:00Z"));
+    assert!(entries.is_empty());
+    assert_eq!(breach::countdown_of(&app, &case), Countdown::Remaining(jiff::SignedDuration::from_hours(72)));
+    clock.set(ts("2026-03-31T11:30:00Z"));
+    assert_eq!(breach::countdown_of(&app, &case), Countdown::Overdue(jiff::SignedDuration::from_mins(150)));
+
+    // Phased updates and a scoping run land in the case's log, in order.
+    breach::add_update(&app, &admin, id, "Adressen er rettet.\r\nModtageren er kontaktet.").await.unwrap();
+    assert!(matches!(breach::add_update(&app, &admin, id, " ").await, Err(AppError::Invalid { field: "update", .. })));
+    clock.advance(jiff::SignedDuration::from_mins(1));
+    let req = breach::request(Some(LEAKED), None, Some("2017-01-01"), Some("2019-12-31"), None).unwrap();
+    let scope = breach::scope_for_case(&app, &officer, id, req.clone()).await.unwrap();
+    assert_eq!(scope.messages, 14);
+    assert!(
+        matches!(breach::scope_for_case(&app, &admin, id, req).await, Err(AppError::Forbidden)),
+        "scoping names citizens: the DPO's alone"
+    );
+    let (_, entries) = breach::get_case(&app, &officer, id).await.unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        (entries[0].kind, entries[0].body.as_str()),
+        (EntryKind::Update, "Adressen er rettet.\nModtageren er kontaktet.")
+    );
+    assert_eq!(entries[1].kind, EntryKind::Scope);
+    let run: serde_json::Value = serde_json::from_str(&entries[1].body).unwrap();
+    assert_eq!((run["messages"].as_u64(), run["subjects"].as_u64()), (Some(14), Some(5)));
+    assert!(!entries[1].body.contains("Anna"), "counts, not names");
+
+    // The decision: a reasoning is required for "not notifiable"; then it is final.
+    let short = breach::decide(&app, &officer, id, "not_notifiable", "lav risiko").await;
+    assert!(matches!(short, Err(AppError::Field { field: "reasoning", code: "breach_reasoning_short" })), "{short:?}");
+    assert!(matches!(
+        breach::decide(&app, &officer, id, "maybe", "").await,
+        Err(AppError::Field { field: "decision", code: "breach_decision" })
+    ));
+    breach::decide(
+        &app,
+        &officer,
+        id,
+        "not_notifiable",
+        "Modtageren er en anden myndighed, der har bekræftet sletning.",
+    )
+    .await
+    .unwrap();
+    let again = breach::decide(&app, &admin, id, "notified", "2026-123").await;
+    assert!(matches!(again, Err(AppError::Field { field: "decision", code: "breach_decided" })), "{again:?}");
+    let (case, _) = breach::get_case(&app, &officer, id).await.unwrap();
+    assert_eq!(case.decision.as_deref(), Some("not_notifiable"));
+    assert_eq!(breach::countdown_of(&app, &case), Countdown::Decided);
+
+    // Another organisation's officer: the case does not exist for them.
+    let stranger = dpo(OrganisationId::from_uuid(Uuid::new_v4()), Role::DataProtectionOfficer);
+    assert!(matches!(breach::get_case(&app, &stranger, id).await, Err(AppError::NotFound(_))));
+    assert!(matches!(breach::add_update(&app, &stranger, id, "x").await, Err(AppError::NotFound(_))));
+
+    // Everything audited: opened, updated, scoped (and the scope run itself), decided once.
+    store.chain_audit_inbox().await.unwrap();
+    for (action, n) in [
+        ("breach_case.opened", 1),
+        ("breach_case.updated", 1),
+        ("breach_case.scoped", 1),
+        ("breach.scope", 1),
+        ("breach_case.decided", 1),
+    ] {
+        let got = store.scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1", &[Arg::Text(action.into())]).await;
+        assert_eq!(got, n, "{action}");
+    }
+    let late = store
+        .scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'breach_case.decided' AND detail LIKE '%\"after_deadline\":true%'",
+            &[],
+        )
+        .await;
+    assert_eq!(late, 1, "a decision after the deadline says so");
 }

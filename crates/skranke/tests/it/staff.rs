@@ -897,6 +897,31 @@ const ROUTES: &[RouteSpec] = &[
     ("GET", "/staff/breach/affected.csv", &[], Permission::RunBreachReport, At::OwnOrg),
     ("GET", "/staff/breach/anmeldelse.txt", &[], Permission::RunBreachReport, At::OwnOrg),
     ("GET", "/staff/breach/letters", &[], Permission::RunBreachReport, At::OwnOrg),
+    // Breach records (issue 7): the DPO and the organisation's administrators.
+    ("GET", "/staff/breach/cases", &[], Permission::ManageBreaches, At::OwnOrg),
+    (
+        "POST",
+        "/staff/breach/cases",
+        &[("title", "Sag {n}"), ("aware_at", "2026-11-29T10:00")],
+        Permission::ManageBreaches,
+        At::OwnOrg,
+    ),
+    ("GET", "/staff/breach/cases/{case}", &[], Permission::ManageBreaches, At::OrgA),
+    ("GET", "/staff/breach/cases/{case}/countdown", &[], Permission::ManageBreaches, At::OrgA),
+    (
+        "POST",
+        "/staff/breach/cases/{case}/updates",
+        &[("update", "Opdatering {n}")],
+        Permission::ManageBreaches,
+        At::OrgA,
+    ),
+    (
+        "POST",
+        "/staff/breach/cases/{case}/decision",
+        &[("decision", "not_notifiable"), ("reasoning", "Modtageren er en anden myndighed, der har slettet den.")],
+        Permission::ManageBreaches,
+        At::OrgA,
+    ),
     // Mail and recipients (issue 6).
     ("GET", "/staff/mail", &[], Permission::ManageOrganisation, At::OwnOrg),
     ("POST", "/staff/account/address/code", &[], Permission::ManageOwnAccount, At::Own),
@@ -1053,8 +1078,10 @@ async fn every_route_for_every_role() {
         let (address, held, held2, sent) = mail_fixtures(&app, org_a, queue_a).await;
         let (change, change2) = change_fixtures(&app, org_a, queue_a, centre_a).await;
         let (rchange, rchange2) = route_fixtures(&app, org_a).await;
+        let case = breach_case_fixture(&app, org_a).await;
         let fill = |text: &str, n: usize| {
             text.replace("{user}", &target.to_string())
+                .replace("{case}", &case.to_string())
                 .replace("{token}", &token.to_string())
                 .replace("{centre}", &centre_a.to_string())
                 .replace("{queue}", &queue_a.to_string())
@@ -1232,6 +1259,25 @@ async fn mail_fixtures(
 
 /// Two open mailbox proposals of organisation A (a queue's and a centre's), asked by someone
 /// who is not in the walk, for the approve and reject routes.
+/// A breach case of organisation A.
+async fn breach_case_fixture(app: &StaffApp, org: OrganisationId) -> uuid::Uuid {
+    let id = uuid::Uuid::new_v4();
+    let case = skranke::store::BreachCase {
+        id,
+        organisation: org,
+        title: "Mails til fred.dk".into(),
+        aware_at: app.clock.now(),
+        opened_by: app.user(ORG_ADMIN_A).id,
+        opened_at: app.clock.now(),
+        decision: None,
+        decision_text: None,
+        decided_by: None,
+        decided_at: None,
+    };
+    app.store.create_breach_case(&case, &[]).await.unwrap();
+    id
+}
+
 async fn change_fixtures(
     app: &StaffApp,
     org: skranke_core::ids::OrganisationId,
@@ -1508,7 +1554,9 @@ async fn the_breach_page_scopes_for_the_data_protection_officer() {
     let dpo = app.sign_in("dpo@eksempelkommune.dk").await;
     let (status, home) = app.get(&dpo, "/staff").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(home.contains("href=\"/staff/breach\""), "the DPO's menu links the page");
+    assert!(home.contains("href=\"/staff/breach/cases\""), "the DPO's menu links the breach records");
+    let (_, cases) = app.get(&dpo, "/staff/breach/cases").await;
+    assert!(cases.contains("href=\"/staff/breach\""), "and they link the scoping page: {cases}");
     let (status, form) = app.get(&dpo, "/staff/breach").await;
     assert_eq!(status, StatusCode::OK);
     assert!(form.contains("name=\"domain\"") && !form.contains("role=\"status\""), "{form}");

@@ -49,6 +49,11 @@ fn request_from(staff: &Staff) -> Result<Option<ScopeRequest>, AppError> {
     breach::request(get("address"), get("domain"), get("from"), get("to"), staff.p.organisation).map(Some)
 }
 
+/// The case a scope is run for (`?case=<id>`), if any.
+fn case_of(staff: &Staff) -> Option<uuid::Uuid> {
+    staff.query.get("case").and_then(|c| c.parse().ok())
+}
+
 /// The query string of the current request, for the download links.
 fn query_string(staff: &Staff) -> String {
     let mut pairs: Vec<(&str, &str)> = ["address", "domain", "from", "to"]
@@ -93,6 +98,8 @@ struct BreachPage {
     f_domain: String,
     f_from: String,
     f_to: String,
+    /// The case the search is for, kept in the form.
+    f_case: String,
     /// `None`: no search yet.
     summary: Option<Summary>,
     rows: Vec<SubjectRow>,
@@ -141,7 +148,12 @@ async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
     let (summary, rows) = match request {
         None => (None, Vec::new()),
         Some(req) => {
-            let scope = breach::scope(&s.app, &staff.p, req).await.map_err(|e| staff.fail(e))?;
+            // Run for a case: the run is also recorded in the case's log.
+            let scope = match case_of(&staff) {
+                Some(case) => breach::scope_for_case(&s.app, &staff.p, case, req).await,
+                None => breach::scope(&s.app, &staff.p, req).await,
+            }
+            .map_err(|e| staff.fail(e))?;
             let zone = tz();
             let rows = scope
                 .subjects
@@ -172,6 +184,7 @@ async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
         f_domain: keep("domain"),
         f_from: keep("from"),
         f_to: keep("to"),
+        f_case: case_of(&staff).map(|c| c.to_string()).unwrap_or_default(),
         links: query_string(&staff),
         c: staff.c.clone(),
         summary,

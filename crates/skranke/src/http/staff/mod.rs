@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod audit;
 mod breach;
+mod breach_cases;
 mod mail;
 mod platform;
 pub mod queue_api;
@@ -130,7 +131,9 @@ pub fn nav(s: &Staff) -> Vec<NavLink> {
         if s.may(Permission::ViewAudit, t) {
             links.push(NavLink { href: "/staff/audit".into(), label: s.c.tr("staff.nav.audit") });
         }
-        if breach::visible(&s.p) {
+        if breach_cases::visible(&s.p) {
+            links.push(NavLink { href: "/staff/breach/cases".into(), label: s.c.tr("staff.nav.breach_cases") });
+        } else if breach::visible(&s.p) {
             links.push(NavLink { href: "/staff/breach".into(), label: s.c.tr("staff.nav.breach") });
         }
         if s.may(Permission::ManageOrganisation, t) {
@@ -194,6 +197,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(breach::routes())
+        .merge(breach_cases::routes())
         .merge(mail::routes())
         .merge(routes::routes())
         .merge(platform::routes())
