@@ -107,6 +107,13 @@ describe('staff', () => {
       await page.locator('#new-token').waitFor();
       assert.match(await page.locator('#new-token').innerText(), /skr_[0-9a-z]{52}/);
       await checkA11y(page, 'account with new token');
+      // Retention periods: the administrator sets one.
+      await page.goto(server.baseUrl + '/staff/admin/retention');
+      await checkA11y(page, 'retention');
+      await page.getByLabel('Gemmes (dage): Oplysninger om afsendte e-mails').fill('1095');
+      await page.locator('form:has(input[value="message_records"]) button').click();
+      assert.match(await page.getByRole('status').innerText(), /Perioden er gemt/);
+      await checkA11y(page, 'retention saved');
     });
   });
 

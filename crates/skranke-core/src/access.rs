@@ -492,7 +492,7 @@ mod tests {
             assert_eq!(p.as_str().parse::<Permission>(), Ok(p));
             assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{}\"", p.as_str()));
         }
-        assert_eq!(Permission::ALL.len(), 14);
+        assert_eq!(Permission::ALL.len(), 15);
         assert!("Receptionist".parse::<Role>().is_err());
         assert!("admin".parse::<Permission>().is_err());
     }

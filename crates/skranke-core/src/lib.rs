@@ -16,6 +16,7 @@ pub mod ids;
 pub mod interval;
 pub mod notify;
 pub mod reference;
+pub mod retention;
 pub mod secret;
 pub mod service;
 pub mod text;

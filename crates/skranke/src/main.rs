@@ -39,6 +39,9 @@ enum Command {
     /// Breach response: who got what, when (GDPR Art. 33 and 34).
     #[command(subcommand)]
     Breach(BreachCommand),
+    /// Retention: remove or anonymise personal data past each organisation's periods.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Platform operators (they create organisations; only this command appoints one).
     #[command(subcommand)]
     Operator(OperatorCommand),
@@ -66,6 +69,13 @@ enum AuditCommand {
     /// Check the hash chain from the first entry to the recorded head. Exit 0 when intact, 1 when
     /// broken (naming the first bad entry), 2 on a usage or connection error.
     Verify(DbArgs),
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// One pass now (the server's worker also runs one every hour). Idempotent: a second run
+    /// finds nothing more. Prints what it removed per organisation and class.
+    Run(DbArgs),
 }
 
 #[derive(Subcommand)]
@@ -350,6 +360,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match command {
         Command::Address(_) | Command::Audit(_) | Command::Breach(_) => {}
+        Command::Retention(RetentionCommand::Run(args)) => {
+            let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
+            store.migrate().await?;
+            let app = skranke::app::App::new(store, clock, settings(&config));
+            let reports = skranke::app::retention::run(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", skranke::http::error::message_of(&e, skranke::i18n::Lang::En)))?;
+            for r in reports {
+                let counts: Vec<String> = r.done.iter().map(|(c, n)| format!("{}={n}", c.as_str())).collect();
+                println!("{}\t{}", r.name, counts.join("\t"));
+            }
+        }
         Command::Operator(OperatorCommand::Add(args)) => {
             let store = AnyStore::connect(args.database.as_deref().unwrap_or(&config.database)).await?;
             store.migrate().await?;

@@ -12,6 +12,7 @@ pub mod notify;
 pub mod platform;
 pub mod principal;
 pub mod queue;
+pub mod retention;
 pub mod routes;
 
 use std::sync::Arc;

@@ -63,10 +63,11 @@ impl Worker {
 
     /// Runs until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        // Retention of sign-in data runs at start and then every ten minutes; the silence check
-        // (RS-40) and the reminders every minute.
+        // Retention of sign-in data runs at start and then every ten minutes, that of personal
+        // data every hour; the silence check (RS-40) and the reminders every minute.
         let mut next_prune = std::time::Instant::now();
         let mut next_silence = std::time::Instant::now();
+        let mut next_retention = std::time::Instant::now();
         loop {
             // Audit entries whose writer died between its commit and chaining them.
             match self.app.store.chain_audit_inbox().await {
@@ -83,6 +84,19 @@ impl Worker {
                     Ok(n) if n > 0 => tracing::info!(rows = n, "pruned sign-in data past its retention"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "pruning sign-in data failed"),
+                }
+            }
+            // Retention of personal data (issue 7) every hour, in short batches.
+            if std::time::Instant::now() >= next_retention {
+                next_retention = std::time::Instant::now() + Duration::from_secs(3_600);
+                match crate::app::retention::run(&self.app).await {
+                    Ok(reports) => {
+                        let total: u64 = reports.iter().map(crate::app::retention::OrgReport::total).sum();
+                        if total > 0 {
+                            tracing::info!(rows = total, "applied retention");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "applying retention failed"),
                 }
             }
             if std::time::Instant::now() >= next_silence {

@@ -16,6 +16,7 @@ mod sql_accounts;
 mod sql_admin;
 mod sql_breach;
 mod sql_notify;
+mod sql_retention;
 mod sql_routes;
 mod sql_visits;
 mod sqlite;
@@ -892,6 +893,30 @@ pub trait Store: Send + Sync {
         at: Timestamp,
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// An organisation's retention overrides, as (class name, days).
+    fn retention_settings(
+        &self,
+        organisation: OrganisationId,
+    ) -> impl Future<Output = StoreResult<Vec<(String, u32)>>> + Send;
+    /// Sets one class's retention period, with its audit entry.
+    fn set_retention(
+        &self,
+        organisation: OrganisationId,
+        class: &str,
+        days: u32,
+        by: UserId,
+        now: Timestamp,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Applies one class's retention to at most `limit` of the oldest rows due before `cutoff`,
+    /// in one short transaction; returns how many were removed or anonymised (0: done).
+    fn apply_retention(
+        &self,
+        organisation: OrganisationId,
+        class: skranke_core::retention::RetentionClass,
+        cutoff: Timestamp,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
     /// Marks a domain event routed and writes its messages; `false` if it was routed already.
     fn route_event(
         &self,
@@ -1096,6 +1121,9 @@ forward! {
     fn get_breach_case(&self, id: uuid::Uuid) -> StoreResult<Option<(BreachCase, Vec<CaseEntry>)>>;
     fn add_breach_case_entry(&self, entry: &CaseEntry, audit: &[AuditRecord]) -> StoreResult<()>;
     fn decide_breach_case(&self, id: uuid::Uuid, decision: &str, text: Option<&str>, by: UserId, at: Timestamp, audit: &[AuditRecord]) -> StoreResult<bool>;
+    fn retention_settings(&self, organisation: OrganisationId) -> StoreResult<Vec<(String, u32)>>;
+    fn set_retention(&self, organisation: OrganisationId, class: &str, days: u32, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn apply_retention(&self, organisation: OrganisationId, class: skranke_core::retention::RetentionClass, cutoff: Timestamp, limit: u32) -> StoreResult<u64>;
     fn breach_scope_rows(&self, target: &skranke_core::breach::Target, window: skranke_core::breach::Window, organisation: Option<OrganisationId>) -> StoreResult<Vec<skranke_core::breach::ScopeRow>>;
     fn subject_info(&self, subjects: &[skranke_core::breach::SubjectRef]) -> StoreResult<Vec<(skranke_core::breach::SubjectRef, skranke_core::breach::SubjectInfo)>>;
     fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;

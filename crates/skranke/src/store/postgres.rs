@@ -41,6 +41,7 @@ impl PgStore {
             (12, "audit_inbox", include_str!("../../migrations/postgres/0012_audit_inbox.sql")),
             (13, "breach_scope", include_str!("../../migrations/postgres/0013_breach_scope.sql")),
             (14, "breach_cases", include_str!("../../migrations/postgres/0014_breach_cases.sql")),
+            (15, "retention", include_str!("../../migrations/postgres/0015_retention.sql")),
         ])
     }
 

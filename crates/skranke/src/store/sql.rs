@@ -633,6 +633,7 @@ macro_rules! shared_store_impl {
             crate::store::sql_routes::route_store_methods!();
             crate::store::sql_breach::breach_store_methods!();
             crate::store::sql_breach::breach_case_store_methods!();
+            crate::store::sql_retention::retention_store_methods!();
 
             async fn migrate(&self) -> StoreResult<()> {
                 let mut conn = self.pool.acquire().await?;

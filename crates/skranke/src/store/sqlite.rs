@@ -73,6 +73,7 @@ impl SqliteStore {
             (12, "audit_inbox", include_str!("../../migrations/sqlite/0012_audit_inbox.sql")),
             (13, "breach_scope", include_str!("../../migrations/sqlite/0013_breach_scope.sql")),
             (14, "breach_cases", include_str!("../../migrations/sqlite/0014_breach_cases.sql")),
+            (15, "retention", include_str!("../../migrations/sqlite/0015_retention.sql")),
         ])
     }
 

@@ -18,6 +18,7 @@ mod mail_faults;
 mod mail_smtp;
 mod notify_app;
 mod queue;
+mod retention;
 mod routes_app;
 mod smtp_support;
 pub mod staff;

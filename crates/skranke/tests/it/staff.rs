@@ -897,6 +897,15 @@ const ROUTES: &[RouteSpec] = &[
     ("GET", "/staff/breach/affected.csv", &[], Permission::RunBreachReport, At::OwnOrg),
     ("GET", "/staff/breach/anmeldelse.txt", &[], Permission::RunBreachReport, At::OwnOrg),
     ("GET", "/staff/breach/letters", &[], Permission::RunBreachReport, At::OwnOrg),
+    // Retention periods (issue 7): the organisation's administrators.
+    ("GET", "/staff/admin/retention", &[], Permission::ManageOrganisation, At::OwnOrg),
+    (
+        "POST",
+        "/staff/admin/retention",
+        &[("class", "citizen_identity"), ("days", "60")],
+        Permission::ManageOrganisation,
+        At::OwnOrg,
+    ),
     // Breach records (issue 7): the DPO and the organisation's administrators.
     ("GET", "/staff/breach/cases", &[], Permission::ManageBreaches, At::OwnOrg),
     (
@@ -1592,4 +1601,26 @@ async fn the_breach_page_scopes_for_the_data_protection_officer() {
     assert_eq!(audit.matches("<code>breach.scope</code>").count(), 4, "{audit}");
     let (status, _) = app.get(&admin, "/staff/breach?domain=fred.dk").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "an organisation administrator is not the DPO");
+}
+
+/// Retention periods on the page (issue 7): the administrator sees each class with its default
+/// and minimum, saves a period, and a period below the minimum is shown with its reason (422).
+#[tokio::test]
+async fn retention_periods_are_set_on_the_admin_page() {
+    let app = spawn().await;
+    let admin = app.sign_in(ORG_ADMIN_A).await;
+    let (status, home) = app.get(&admin, "/staff/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("href=\"/staff/admin/retention\""));
+    let (status, page) = app.get(&admin, "/staff/admin/retention").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("value=\"1825\"") && page.contains("Oplysninger om afsendte e-mails"), "{page}");
+    let r = app.post(&admin, "/staff/admin/retention", &[("class", "message_records"), ("days", "100")]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("id=\"error-summary\"") && body.contains("forældelsesloven"), "{body}");
+    let r = app.post(&admin, "/staff/admin/retention", &[("class", "citizen_identity"), ("days", "45")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get(&admin, "/staff/admin/retention?done=saved").await;
+    assert!(page.contains("value=\"45\"") && page.contains("Perioden er gemt"), "{page}");
 }

@@ -16,6 +16,7 @@ mod mail;
 mod platform;
 pub mod queue_api;
 mod queue_pages;
+mod retention;
 mod routes;
 mod users;
 
@@ -198,6 +199,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(audit::routes())
         .merge(breach::routes())
         .merge(breach_cases::routes())
+        .merge(retention::routes())
         .merge(mail::routes())
         .merge(routes::routes())
         .merge(platform::routes())

@@ -1,0 +1,180 @@
+//! Retention (issue 7, point 3; GDPR Art. 5(1)(e) storage limitation): how long each class of
+//! personal data is kept, per organisation, with documented defaults and the shortest period a
+//! class may be set to. Pure: the job in the `skranke` crate asks [`Policy::cutoff`] for the
+//! instant before which a class goes, and applies it in small batches.
+
+use jiff::{SignedDuration, Timestamp};
+
+/// The classes of data retention applies to. The minimums are the periods below which the data
+/// could not do its job (a booking must still work; a breach must still be answerable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RetentionClass {
+    /// A citizen's name, e-mail and phone on a booking (and the booking's address in the
+    /// registry and on its messages), counted from the end of the appointment. Anonymised, not
+    /// deleted: statistics keep their numbers.
+    CitizenIdentity,
+    /// Addresses never proven (no code typed back) and never mailed, counted from their creation.
+    UnverifiedAddresses,
+    /// Bookings whose hold expired before the code was typed, counted from the expiry.
+    ExpiredHolds,
+    /// The content of a message (its template fields), counted from delivery, once it needs no
+    /// acknowledgement or has one. The record that it was sent stays.
+    MessageBodies,
+    /// The record that a message was sent (to whom, about which subject, which data classes):
+    /// what breach scoping reads. Counted from delivery.
+    MessageRecords,
+}
+
+impl RetentionClass {
+    pub const ALL: [RetentionClass; 5] = [
+        RetentionClass::CitizenIdentity,
+        RetentionClass::UnverifiedAddresses,
+        RetentionClass::ExpiredHolds,
+        RetentionClass::MessageBodies,
+        RetentionClass::MessageRecords,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RetentionClass::CitizenIdentity => "citizen_identity",
+            RetentionClass::UnverifiedAddresses => "unverified_addresses",
+            RetentionClass::ExpiredHolds => "expired_holds",
+            RetentionClass::MessageBodies => "message_bodies",
+            RetentionClass::MessageRecords => "message_records",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RetentionClass> {
+        RetentionClass::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The default in days, documented in ARCHITECTURE.md.
+    pub const fn default_days(self) -> u32 {
+        match self {
+            RetentionClass::CitizenIdentity => 90,
+            RetentionClass::UnverifiedAddresses => 30,
+            RetentionClass::ExpiredHolds => 7,
+            RetentionClass::MessageBodies => 30,
+            RetentionClass::MessageRecords => 5 * 365,
+        }
+    }
+
+    /// The shortest allowed period in days, and why (a catalogue key, `retention.why.<class>`).
+    /// Message records answer "who got what, when" for a breach: they are kept at least three
+    /// years, the general limitation period for claims under Danish law (forældelsesloven § 3),
+    /// within which a citizen may still ask.
+    pub const fn min_days(self) -> u32 {
+        match self {
+            RetentionClass::CitizenIdentity => 1,
+            RetentionClass::UnverifiedAddresses => 1,
+            RetentionClass::ExpiredHolds => 1,
+            RetentionClass::MessageBodies => 1,
+            RetentionClass::MessageRecords => 3 * 365,
+        }
+    }
+
+    /// The longest period accepted (ten years): longer is a typo, not a policy.
+    pub const fn max_days(self) -> u32 {
+        3_650
+    }
+}
+
+/// Why a retention setting was refused; `code()` is the catalogue key `error.<code>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RetentionError {
+    #[error("{class:?} must be kept at least {min} days")]
+    BelowMinimum { class: RetentionClass, min: u32 },
+    #[error("{class:?} may be kept at most {max} days")]
+    AboveMaximum { class: RetentionClass, max: u32 },
+}
+
+impl RetentionError {
+    pub const fn code(self) -> &'static str {
+        match self {
+            RetentionError::BelowMinimum { .. } => "retention_below_minimum",
+            RetentionError::AboveMaximum { .. } => "retention_above_maximum",
+        }
+    }
+}
+
+/// An organisation's retention periods: the defaults, overridden class by class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    days: [u32; RetentionClass::ALL.len()],
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { days: RetentionClass::ALL.map(RetentionClass::default_days) }
+    }
+}
+
+impl Policy {
+    /// Sets one class's period.
+    ///
+    /// # Errors
+    /// Below the class's minimum or above ten years.
+    pub fn set(&mut self, class: RetentionClass, days: u32) -> Result<(), RetentionError> {
+        if days < class.min_days() {
+            return Err(RetentionError::BelowMinimum { class, min: class.min_days() });
+        }
+        if days > class.max_days() {
+            return Err(RetentionError::AboveMaximum { class, max: class.max_days() });
+        }
+        self.days[class as usize] = days;
+        Ok(())
+    }
+
+    pub const fn days(&self, class: RetentionClass) -> u32 {
+        self.days[class as usize]
+    }
+
+    /// Data of `class` older than this instant goes.
+    pub fn cutoff(&self, class: RetentionClass, now: Timestamp) -> Timestamp {
+        now - SignedDuration::from_hours(24 * i64::from(self.days(class)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_lie_within_their_bounds_and_are_documented_values() {
+        let p = Policy::default();
+        for c in RetentionClass::ALL {
+            assert!(c.min_days() <= p.days(c) && p.days(c) <= c.max_days(), "{c:?}");
+            assert_eq!(RetentionClass::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(p.days(RetentionClass::CitizenIdentity), 90);
+        assert_eq!(p.days(RetentionClass::MessageRecords), 1_825);
+    }
+
+    #[test]
+    fn a_period_below_the_minimum_is_refused_with_the_minimum() {
+        let mut p = Policy::default();
+        assert_eq!(
+            p.set(RetentionClass::MessageRecords, 365),
+            Err(RetentionError::BelowMinimum { class: RetentionClass::MessageRecords, min: 1_095 })
+        );
+        assert_eq!(
+            p.set(RetentionClass::CitizenIdentity, 0),
+            Err(RetentionError::BelowMinimum { class: RetentionClass::CitizenIdentity, min: 1 })
+        );
+        assert_eq!(
+            p.set(RetentionClass::MessageBodies, 4_000),
+            Err(RetentionError::AboveMaximum { class: RetentionClass::MessageBodies, max: 3_650 })
+        );
+        assert_eq!(p, Policy::default(), "nothing changed by a refusal");
+        p.set(RetentionClass::CitizenIdentity, 30).unwrap();
+        assert_eq!(p.days(RetentionClass::CitizenIdentity), 30);
+    }
+
+    #[test]
+    fn the_cutoff_counts_whole_days_of_24_hours_back() {
+        let mut p = Policy::default();
+        p.set(RetentionClass::ExpiredHolds, 2).unwrap();
+        let now: Timestamp = "2026-03-30T12:00:00Z".parse().unwrap();
+        assert_eq!(p.cutoff(RetentionClass::ExpiredHolds, now), "2026-03-28T12:00:00Z".parse().unwrap());
+    }
+}

@@ -1,0 +1,210 @@
+//! SQL of retention (issue 7, point 3), shared by both databases. Expanded inside
+//! `sql::shared_store_impl!` (see `sql_accounts.rs` for the pattern).
+//!
+//! Each call handles one batch of at most `limit` rows in one short transaction, oldest first,
+//! so a pass over a million bookings never holds the writer for long (bookings go on between
+//! batches) and a pass that stops half-way leaves nothing half-done.
+
+macro_rules! retention_store_methods {
+    () => {
+        async fn retention_settings(
+            &self,
+            organisation: skranke_core::ids::OrganisationId,
+        ) -> StoreResult<Vec<(String, u32)>> {
+            let rows = sqlx::query("SELECT class, days FROM retention_settings WHERE organisation_id = $1")
+                .bind(organisation.as_uuid())
+                .fetch_all(&self.pool)
+                .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("class")?, u32::try_from(r.try_get::<i64, _>("days")?).unwrap_or(u32::MAX))))
+                .collect()
+        }
+
+        async fn set_retention(
+            &self,
+            organisation: skranke_core::ids::OrganisationId,
+            class: &str,
+            days: u32,
+            by: UserId,
+            now: Timestamp,
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO retention_settings (organisation_id, class, days, updated_by, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (organisation_id, class) \
+                 DO UPDATE SET days = excluded.days, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(organisation.as_uuid())
+            .bind(class)
+            .bind(i64::from(days))
+            .bind(by.as_uuid())
+            .bind(us(now))
+            .execute(&mut *tx)
+            .await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
+        async fn apply_retention(
+            &self,
+            organisation: skranke_core::ids::OrganisationId,
+            class: skranke_core::retention::RetentionClass,
+            cutoff: Timestamp,
+            limit: u32,
+        ) -> StoreResult<u64> {
+            use skranke_core::retention::RetentionClass as C;
+            let (org, cutoff, limit) = (organisation.as_uuid(), us(cutoff), i64::from(limit));
+            let mut tx = self.begin_write().await?;
+            let done = match class {
+                C::CitizenIdentity => {
+                    // The booking keeps its time, service, status and reference (statistics and
+                    // breach scoping count it); its citizen's name and contact details go, as
+                    // does the booking's address in the registry and on its messages. The
+                    // address keeps its domain, so a domain scope still counts the subject.
+                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                        "SELECT a.id FROM appointments a JOIN centres c ON c.id = a.centre_id \
+                         WHERE c.organisation_id = $1 AND a.citizen_name <> '' AND a.ends_at < $2 \
+                         ORDER BY a.ends_at LIMIT $3",
+                    )
+                    .bind(org)
+                    .bind(cutoff)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for chunk in ids.chunks(500) {
+                        let run = |sql: &'static str| {
+                            let mut q = sqlx::QueryBuilder::<Db>::new(sql);
+                            let mut list = q.separated(", ");
+                            for id in chunk {
+                                list.push_bind(*id);
+                            }
+                            q.push(")");
+                            q
+                        };
+                        run("UPDATE appointments SET citizen_name = '', citizen_email = NULL, citizen_phone = NULL, \
+                             code_hash = NULL WHERE id IN (")
+                            .build()
+                            .execute(&mut *tx)
+                            .await?;
+                        run("UPDATE addresses SET address = '@' || registrable_domain \
+                             WHERE owner_kind = 'appointment' AND owner_id IN (")
+                            .build()
+                            .execute(&mut *tx)
+                            .await?;
+                        run("UPDATE outbox SET recipient = '', payload = '{}' WHERE appointment_id IN (")
+                            .build()
+                            .execute(&mut *tx)
+                            .await?;
+                        run("DELETE FROM dev_mailbox WHERE outbox_id IN (SELECT id FROM outbox WHERE appointment_id IN (")
+                            .push(")")
+                            .build()
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    ids.len() as u64
+                }
+                C::UnverifiedAddresses => {
+                    // Never proven and never mailed: nothing refers to it but its code.
+                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                        "SELECT a.id FROM addresses a WHERE a.organisation_id = $1 AND a.state = 'unverified' \
+                         AND a.created_at < $2 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.address_id = a.id) \
+                         ORDER BY a.created_at LIMIT $3",
+                    )
+                    .bind(org)
+                    .bind(cutoff)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for id in &ids {
+                        sqlx::query("DELETE FROM address_codes WHERE address_id = $1").bind(*id).execute(&mut *tx).await?;
+                        sqlx::query("DELETE FROM addresses WHERE id = $1").bind(*id).execute(&mut *tx).await?;
+                    }
+                    ids.len() as u64
+                }
+                C::ExpiredHolds => {
+                    // A hold that expired before its code was typed never became a booking.
+                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                        "SELECT a.id FROM appointments a JOIN centres c ON c.id = a.centre_id \
+                         WHERE c.organisation_id = $1 AND a.status = 'expired' AND a.updated_at < $2 \
+                         AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.appointment_id = a.id) \
+                         ORDER BY a.updated_at LIMIT $3",
+                    )
+                    .bind(org)
+                    .bind(cutoff)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for id in &ids {
+                        sqlx::query("DELETE FROM slot_seats WHERE appointment_id = $1").bind(*id).execute(&mut *tx).await?;
+                        sqlx::query("DELETE FROM staff_cells WHERE appointment_id = $1").bind(*id).execute(&mut *tx).await?;
+                        sqlx::query("UPDATE addresses SET address = '@' || registrable_domain WHERE owner_kind = 'appointment' AND owner_id = $1")
+                            .bind(*id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("UPDATE outbox SET recipient = '', payload = '{}' WHERE appointment_id = $1")
+                            .bind(*id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM appointments WHERE id = $1").bind(*id).execute(&mut *tx).await?;
+                    }
+                    ids.len() as u64
+                }
+                C::MessageBodies => {
+                    // Delivery already clears a message's content; what is left is the demo
+                    // mailbox's copies and content an older version kept after delivery.
+                    let copies = sqlx::query(
+                        "DELETE FROM dev_mailbox WHERE id IN (SELECT d.id FROM dev_mailbox d JOIN outbox o ON o.id = d.outbox_id \
+                         WHERE o.organisation_id = $1 AND d.delivered_at < $2 ORDER BY d.delivered_at LIMIT $3)",
+                    )
+                    .bind(org)
+                    .bind(cutoff)
+                    .bind(limit)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let bodies = sqlx::query(
+                        "UPDATE outbox SET payload = '{}' WHERE id IN (SELECT id FROM outbox WHERE organisation_id = $1 \
+                         AND payload <> '{}' AND status IN ('sent', 'failed') AND sent_at < $2 \
+                         AND (acknowledged_at IS NOT NULL OR subject_ref IS NULL) ORDER BY sent_at LIMIT $3)",
+                    )
+                    .bind(org)
+                    .bind(cutoff)
+                    .bind(limit)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    copies + bodies
+                }
+                C::MessageRecords => {
+                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                        "SELECT id FROM outbox WHERE organisation_id = $1 AND status IN ('sent', 'failed') \
+                         AND sent_at < $2 ORDER BY sent_at LIMIT $3",
+                    )
+                    .bind(org)
+                    .bind(cutoff)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for chunk in ids.chunks(500) {
+                        for table in ["DELETE FROM dev_mailbox WHERE outbox_id IN (", "DELETE FROM outbox WHERE id IN ("] {
+                            let mut q = sqlx::QueryBuilder::<Db>::new(table);
+                            let mut list = q.separated(", ");
+                            for id in chunk {
+                                list.push_bind(*id);
+                            }
+                            q.push(")");
+                            q.build().execute(&mut *tx).await?;
+                        }
+                    }
+                    ids.len() as u64
+                }
+            };
+            tx.commit().await?;
+            Ok(done)
+        }
+    };
+}
+
+pub(crate) use retention_store_methods;
