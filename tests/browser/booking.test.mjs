@@ -437,6 +437,16 @@ describe('booking', () => {
       assert.equal(await page.getByRole('link', { name: 'Move the appointment' }).count(), 0);
       await a11y(page, 'en cancelled');
 
+      // Their data (Art. 15) and its erasure (Art. 17), now that the appointment is cancelled.
+      r = await navigation(page, () => page.getByRole('link', { name: 'Your data' }).click());
+      expectStatus(r, 200, 'data page');
+      assert.ok((await page.locator('main').innerText()).includes(reference), 'the data page names the booking');
+      await a11y(page, 'en my data');
+      r = await navigation(page, () => page.getByRole('button', { name: 'Erase my data' }).click());
+      expectStatus(r, 200, 'after erasing');
+      assert.equal((await page.getByRole('status').textContent()).trim(), 'Your name, e-mail address and phone number are erased.');
+      await a11y(page, 'en data erased');
+
       // The demo mailbox in English (the language cookie is set in this context).
       const mailbox = await context.newPage();
       expectStatus(await goto(mailbox, '/dev/mail'), 200, 'demo mailbox in English');

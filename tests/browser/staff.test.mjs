@@ -308,6 +308,14 @@ describe('staff', () => {
     await run('centre-admin', async (contexts) => {
       const { context, page } = await signIn(CENTRE_ADMIN);
       contexts.push(context);
+      // A citizen's data on request: an unknown reference is a clear answer, not an error page.
+      await page.getByRole('link', { name: 'Borgers oplysninger' }).click();
+      await checkA11y(page, 'citizen data form');
+      await page.getByLabel('Bookingnummer').fill('XXX-9XX');
+      await page.getByRole('button', { name: 'Vis oplysningerne' }).click();
+      assert.match(await page.locator('main').innerText(), /Vi kan ikke finde det, du leder efter/);
+      await checkA11y(page, 'citizen data not found');
+      await page.goto(server.baseUrl + '/staff');
       await page.getByRole('button', { name: 'Log ud' }).click();
       await page.waitForURL(/\/staff\/sign-in/);
       await page.goto(server.baseUrl + '/staff/account');

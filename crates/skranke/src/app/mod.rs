@@ -13,6 +13,7 @@ pub mod platform;
 pub mod principal;
 pub mod queue;
 pub mod retention;
+pub mod rights;
 pub mod routes;
 
 use std::sync::Arc;

@@ -107,7 +107,9 @@ pub async fn run(app: &App) -> Result<Vec<OrgReport>, AppError> {
                 if n < u64::from(BATCH) {
                     break;
                 }
-                // Let bookings and the worker's other work in between batches.
+                // Let bookings and the worker's other work in between batches. (A pause of 5 ms
+                // here was tried: slower, and the one ~70 ms stall a PostgreSQL pass over a million
+                // bookings causes stayed; BENCHMARKS.md, retention.)
                 tokio::task::yield_now().await;
             }
             done.push((class, total));

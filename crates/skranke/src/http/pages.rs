@@ -110,6 +110,9 @@ pub fn routes() -> Router<AppState> {
         .route("/booking/{id}/cancel", get(cancel_form).post(cancel))
         .route("/booking/{id}/move", get(move_form).post(move_submit))
         .route("/booking/{id}/calendar.ics", get(calendar))
+        .route("/booking/{id}/data", get(my_data))
+        .route("/booking/{id}/data.json", get(my_data_json))
+        .route("/booking/{id}/erase", axum::routing::post(erase_my_data))
         .route("/dev/mail", get(dev_mail))
         .layer(middleware::from_fn(remember_language))
         .layer(middleware::from_fn(refuse_cross_site_forms))
@@ -639,6 +642,7 @@ struct BookingPage {
     ics_url: String,
     move_url: String,
     cancel_url: String,
+    data_url: String,
 }
 
 async fn booking_page(s: &AppState, x: &Ctx, a: &Appointment, token: &str, notice: Option<String>) -> PageResult {
@@ -664,6 +668,7 @@ async fn booking_page(s: &AppState, x: &Ctx, a: &Appointment, token: &str, notic
         ics_url: format!("/booking/{}/calendar.ics?token={token}", a.id),
         move_url: format!("/booking/{}/move?token={token}", a.id),
         cancel_url: format!("/booking/{}/cancel?token={token}", a.id),
+        data_url: format!("/booking/{}/data?token={token}", a.id),
         c: x.c.clone(),
     }
     .into_response())
@@ -907,4 +912,152 @@ async fn check_email(headers: HeaderMap, q: Query<HashMap<String, String>>, Form
         askama::filters::escape(&message, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default()
     );
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Citizens' rights (issue 7, point 5): what is held (Art. 15) and erasure (Art. 17)
+// ---------------------------------------------------------------------------------------------
+
+struct DataRow {
+    label: &'static str,
+    value: String,
+}
+
+struct MessageRow {
+    what: String,
+    to: String,
+    when: String,
+    status: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my_data.html")]
+struct MyDataPage {
+    c: Chrome,
+    back_url: String,
+    json_url: String,
+    erase_action: String,
+    token: String,
+    controller: String,
+    rows: Vec<DataRow>,
+    addresses: Vec<String>,
+    messages: Vec<MessageRow>,
+    visits: Vec<String>,
+    anonymised: bool,
+    may_erase: bool,
+    kept: Vec<&'static str>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn my_data_page(s: &AppState, x: &Ctx, id: AppointmentId, error: Option<&AppError>) -> PageResult {
+    let token = x.token().unwrap_or("").to_owned();
+    let export = crate::app::rights::export_for_holder(&s.app, id, Some(&token)).await.map_err(|e| x.fail(e))?;
+    let a = s.app.booking_for_holder(id, Some(&token)).await.map_err(|e| x.fail(e))?;
+    let (_, tz) = x.centre(&s.app, a.centre_id).await?;
+    let lang = x.c.lang;
+    let when = |t: jiff::Timestamp| crate::mail::format_local(lang, t, &tz);
+    let b = &export.booking;
+    let none = || x.c.tr("rights.none").to_owned();
+    let rows = vec![
+        DataRow { label: x.c.tr("rights.reference"), value: b.reference.clone() },
+        DataRow { label: x.c.tr("rights.status"), value: x.c.tr(&format!("rights.status_{}", b.status)).to_owned() },
+        DataRow { label: x.c.tr("rights.time"), value: when(b.starts_at) },
+        DataRow { label: x.c.tr("rights.place"), value: b.centre.clone() },
+        DataRow { label: x.c.tr("rights.service"), value: b.service.clone() },
+        DataRow { label: x.c.tr("field.name"), value: b.name.clone().unwrap_or_else(none) },
+        DataRow { label: x.c.tr("field.email"), value: b.email.clone().unwrap_or_else(none) },
+        DataRow { label: x.c.tr("field.phone"), value: b.phone.clone().unwrap_or_else(none) },
+        DataRow { label: x.c.tr("rights.booked_at"), value: when(b.created_at) },
+    ];
+    let messages = export
+        .messages
+        .iter()
+        .map(|m| MessageRow {
+            what: crate::i18n::lookup(lang, &format!("rights.template.{}", m.template))
+                .map_or_else(|| m.template.clone(), str::to_owned),
+            to: if m.recipient.is_empty() { none() } else { m.recipient.clone() },
+            when: m.sent_at.map(when).unwrap_or_default(),
+            status: x.c.tr(&format!("rights.message_{}", m.status)).to_owned(),
+        })
+        .collect();
+    let now = s.app.clock.now();
+    let upcoming = a.status_at(now) == AppointmentStatus::Confirmed && a.slot.end() > now;
+    let page = MyDataPage {
+        back_url: format!("/booking/{id}?token={token}"),
+        json_url: format!("/booking/{id}/data.json?token={token}"),
+        erase_action: format!("/booking/{id}/erase"),
+        controller: export.controller.clone(),
+        rows,
+        addresses: export.addresses.iter().map(|a| a.address.clone()).collect(),
+        messages,
+        visits: export.visits.iter().map(|v| format!("{} ({})", v.ticket, v.day)).collect(),
+        anonymised: export.anonymised,
+        may_erase: !export.anonymised && !upcoming,
+        kept: crate::app::rights::KEPT_AFTER_ERASURE.to_vec(),
+        notice: x.q.get("done").filter(|d| d.as_str() == "erased").map(|_| x.c.tr("rights.erased").to_owned()),
+        error: error.map(|e| message_of(e, lang)),
+        token,
+        c: x.c.clone(),
+    };
+    let status = error.map_or(StatusCode::OK, status_of);
+    Ok((status, page).into_response())
+}
+
+async fn my_data(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: Query<HashMap<String, String>>,
+) -> PageResult {
+    let x = ctx(&headers, format!("/booking/{id}/data"), q);
+    let id: AppointmentId = x.id(&id, "booking")?;
+    my_data_page(&s, &x, id, None).await
+}
+
+async fn my_data_json(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: Query<HashMap<String, String>>,
+) -> Response {
+    let x = ctx(&headers, format!("/booking/{id}/data.json"), q);
+    let Ok(id) = id.parse::<AppointmentId>() else {
+        return api_problem(&x, &AppError::NotFound("booking"));
+    };
+    match crate::app::rights::export_for_holder(&s.app, id, x.token()).await {
+        Ok(export) => (
+            [
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"mine-oplysninger.json\""),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            axum::Json(export),
+        )
+            .into_response(),
+        Err(e) => api_problem(&x, &e),
+    }
+}
+
+/// A JSON error for the export: the code and the catalogue's sentence.
+fn api_problem(x: &Ctx, e: &AppError) -> Response {
+    (status_of(e), axum::Json(serde_json::json!({ "error": e.code(), "message": message_of(e, x.c.lang) })))
+        .into_response()
+}
+
+async fn erase_my_data(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    q: Query<HashMap<String, String>>,
+    Form(form): Form<TokenForm>,
+) -> PageResult {
+    let mut query = q.0;
+    query.insert("token".into(), form.token.clone());
+    let x = ctx(&headers, format!("/booking/{id}/data"), Query(query));
+    let id: AppointmentId = x.id(&id, "booking")?;
+    match crate::app::rights::erase_for_holder(&s.app, id, Some(&form.token)).await {
+        Ok(()) => Ok(Redirect::to(&format!("/booking/{id}/data?token={}&done=erased", form.token)).into_response()),
+        Err(e @ AppError::Field { .. }) => my_data_page(&s, &x, id, Some(&e)).await,
+        Err(e) => Err(x.fail(e)),
+    }
 }

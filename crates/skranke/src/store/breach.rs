@@ -57,3 +57,41 @@ pub struct CaseEntry {
     pub kind: EntryKind,
     pub body: String,
 }
+
+/// What Skranke holds about the citizen of one booking beside the booking itself (Art. 15).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CitizenRecord {
+    pub addresses: Vec<CitizenAddress>,
+    pub messages: Vec<CitizenMessage>,
+    pub visits: Vec<CitizenVisit>,
+}
+
+/// The booking's address in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CitizenAddress {
+    pub address: String,
+    pub state: String,
+    pub verified_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// A message about the booking: what, to whom, when (its content is cleared on delivery).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CitizenMessage {
+    pub template: String,
+    pub recipient: String,
+    pub status: String,
+    pub sent_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub classes: String,
+}
+
+/// A visit that came from the booking.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CitizenVisit {
+    pub ticket: String,
+    pub day: String,
+    pub state: String,
+    pub arrived_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}

@@ -917,6 +917,14 @@ pub trait Store: Send + Sync {
         cutoff: Timestamp,
         limit: u32,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// What is held about the citizen of a booking besides the booking (Art. 15).
+    fn citizen_record(&self, appointment: AppointmentId) -> impl Future<Output = StoreResult<CitizenRecord>> + Send;
+    /// Anonymises one booking now (Art. 17), as retention would later, with its audit entry.
+    fn erase_booking_identity(
+        &self,
+        appointment: AppointmentId,
+        audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Marks a domain event routed and writes its messages; `false` if it was routed already.
     fn route_event(
         &self,
@@ -1124,6 +1132,8 @@ forward! {
     fn retention_settings(&self, organisation: OrganisationId) -> StoreResult<Vec<(String, u32)>>;
     fn set_retention(&self, organisation: OrganisationId, class: &str, days: u32, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
     fn apply_retention(&self, organisation: OrganisationId, class: skranke_core::retention::RetentionClass, cutoff: Timestamp, limit: u32) -> StoreResult<u64>;
+    fn citizen_record(&self, appointment: AppointmentId) -> StoreResult<CitizenRecord>;
+    fn erase_booking_identity(&self, appointment: AppointmentId, audit: &[AuditRecord]) -> StoreResult<()>;
     fn breach_scope_rows(&self, target: &skranke_core::breach::Target, window: skranke_core::breach::Window, organisation: Option<OrganisationId>) -> StoreResult<Vec<skranke_core::breach::ScopeRow>>;
     fn subject_info(&self, subjects: &[skranke_core::breach::SubjectRef]) -> StoreResult<Vec<(skranke_core::breach::SubjectRef, skranke_core::breach::SubjectInfo)>>;
     fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;

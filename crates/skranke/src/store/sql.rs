@@ -624,6 +624,7 @@ macro_rules! shared_store_impl {
         crate::store::sql_notify::notify_helpers!();
         crate::store::sql_routes::route_helpers!();
         crate::store::sql_breach::breach_helpers!();
+        crate::store::sql_retention::retention_helpers!();
 
         impl Store for $store {
             crate::store::sql_accounts::account_store_methods!();

@@ -47,6 +47,81 @@ macro_rules! retention_store_methods {
             Ok(())
         }
 
+        async fn citizen_record(
+            &self,
+            appointment: skranke_core::ids::AppointmentId,
+        ) -> StoreResult<crate::store::CitizenRecord> {
+            let id = appointment.as_uuid();
+            let opt_ts =
+                |r: &DbRow, col: &str| -> StoreResult<Option<Timestamp>> { r.try_get::<Option<i64>, _>(col)?.map(from_us).transpose() };
+            let addresses = sqlx::query(
+                "SELECT address, state, verified_at, created_at FROM addresses \
+                 WHERE owner_kind = 'appointment' AND owner_id = $1 ORDER BY created_at",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(crate::store::CitizenAddress {
+                    address: r.try_get("address")?,
+                    state: r.try_get("state")?,
+                    verified_at: opt_ts(r, "verified_at")?,
+                    created_at: from_us(r.try_get("created_at")?)?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+            let messages = sqlx::query(
+                "SELECT template, recipient, status, sent_at, created_at, classes FROM outbox \
+                 WHERE appointment_id = $1 ORDER BY created_at, id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(crate::store::CitizenMessage {
+                    template: r.try_get("template")?,
+                    recipient: r.try_get("recipient")?,
+                    status: r.try_get("status")?,
+                    sent_at: opt_ts(r, "sent_at")?,
+                    created_at: from_us(r.try_get("created_at")?)?,
+                    classes: r.try_get::<Option<String>, _>("classes")?.unwrap_or_default(),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+            let visits = sqlx::query(
+                "SELECT ticket, day, state, arrived_at, ended_at FROM visits WHERE appointment_id = $1 ORDER BY arrived_at",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(crate::store::CitizenVisit {
+                    ticket: r.try_get("ticket")?,
+                    day: r.try_get("day")?,
+                    state: r.try_get("state")?,
+                    arrived_at: from_us(r.try_get("arrived_at")?)?,
+                    ended_at: opt_ts(r, "ended_at")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+            Ok(crate::store::CitizenRecord { addresses, messages, visits })
+        }
+
+        async fn erase_booking_identity(
+            &self,
+            appointment: skranke_core::ids::AppointmentId,
+            audit: &[AuditRecord],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            anonymise_bookings(&mut tx, &[appointment.as_uuid()]).await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
         async fn apply_retention(
             &self,
             organisation: skranke_core::ids::OrganisationId,
@@ -73,36 +148,7 @@ macro_rules! retention_store_methods {
                     .bind(limit)
                     .fetch_all(&mut *tx)
                     .await?;
-                    for chunk in ids.chunks(500) {
-                        let run = |sql: &'static str| {
-                            let mut q = sqlx::QueryBuilder::<Db>::new(sql);
-                            let mut list = q.separated(", ");
-                            for id in chunk {
-                                list.push_bind(*id);
-                            }
-                            q.push(")");
-                            q
-                        };
-                        run("UPDATE appointments SET citizen_name = '', citizen_email = NULL, citizen_phone = NULL, \
-                             code_hash = NULL WHERE id IN (")
-                            .build()
-                            .execute(&mut *tx)
-                            .await?;
-                        run("UPDATE addresses SET address = '@' || registrable_domain \
-                             WHERE owner_kind = 'appointment' AND owner_id IN (")
-                            .build()
-                            .execute(&mut *tx)
-                            .await?;
-                        run("UPDATE outbox SET recipient = '', payload = '{}' WHERE appointment_id IN (")
-                            .build()
-                            .execute(&mut *tx)
-                            .await?;
-                        run("DELETE FROM dev_mailbox WHERE outbox_id IN (SELECT id FROM outbox WHERE appointment_id IN (")
-                            .push(")")
-                            .build()
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                    anonymise_bookings(&mut tx, &ids).await?;
                     ids.len() as u64
                 }
                 C::UnverifiedAddresses => {
@@ -207,4 +253,46 @@ macro_rules! retention_store_methods {
     };
 }
 
-pub(crate) use retention_store_methods;
+/// The anonymisation of bookings, shared by retention and by a citizen's erasure request.
+macro_rules! retention_helpers {
+    () => {
+        /// Blanks the citizen's name and contact details on the bookings `ids`, reduces their
+        /// registry addresses to the domain, and removes the recipient and any content from their
+        /// messages (and the demo mailbox's copies). The bookings themselves stay for statistics.
+        async fn anonymise_bookings(tx: &mut Tx, ids: &[Uuid]) -> StoreResult<()> {
+            for chunk in ids.chunks(500) {
+                let run = |sql: &'static str| {
+                    let mut q = sqlx::QueryBuilder::<Db>::new(sql);
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    q
+                };
+                run("UPDATE appointments SET citizen_name = '', citizen_email = NULL, citizen_phone = NULL, \
+                     code_hash = NULL WHERE id IN (")
+                .build()
+                .execute(&mut **tx)
+                .await?;
+                run("UPDATE addresses SET address = '@' || registrable_domain \
+                     WHERE owner_kind = 'appointment' AND owner_id IN (")
+                .build()
+                .execute(&mut **tx)
+                .await?;
+                run("DELETE FROM dev_mailbox WHERE outbox_id IN (SELECT id FROM outbox WHERE appointment_id IN (")
+                    .push(")")
+                    .build()
+                    .execute(&mut **tx)
+                    .await?;
+                run("UPDATE outbox SET recipient = '', payload = '{}' WHERE appointment_id IN (")
+                    .build()
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        }
+    };
+}
+
+pub(crate) use {retention_helpers, retention_store_methods};

@@ -19,6 +19,7 @@ mod mail_smtp;
 mod notify_app;
 mod queue;
 mod retention;
+mod rights;
 mod routes_app;
 mod smtp_support;
 pub mod staff;

@@ -897,6 +897,9 @@ const ROUTES: &[RouteSpec] = &[
     ("GET", "/staff/breach/affected.csv", &[], Permission::RunBreachReport, At::OwnOrg),
     ("GET", "/staff/breach/anmeldelse.txt", &[], Permission::RunBreachReport, At::OwnOrg),
     ("GET", "/staff/breach/letters", &[], Permission::RunBreachReport, At::OwnOrg),
+    // A citizen's data on request (issue 7): staff who see citizens, at some centre of theirs.
+    ("GET", "/staff/citizen-data", &[], Permission::ViewCitizenDetails, At::SomeOwnCentre),
+    ("GET", "/api/v1/staff/citizen-data", &[], Permission::ViewCitizenDetails, At::SomeOwnCentre),
     // Retention periods (issue 7): the organisation's administrators.
     ("GET", "/staff/admin/retention", &[], Permission::ManageOrganisation, At::OwnOrg),
     (

@@ -17,6 +17,7 @@ mod platform;
 pub mod queue_api;
 mod queue_pages;
 mod retention;
+mod rights;
 mod routes;
 mod users;
 
@@ -132,6 +133,9 @@ pub fn nav(s: &Staff) -> Vec<NavLink> {
         if s.may(Permission::ViewAudit, t) {
             links.push(NavLink { href: "/staff/audit".into(), label: s.c.tr("staff.nav.audit") });
         }
+        if s.p.grants.iter().any(|g| skranke_core::access::allows(g.role(), Permission::ViewCitizenDetails)) {
+            links.push(NavLink { href: "/staff/citizen-data".into(), label: s.c.tr("staff.nav.citizen_data") });
+        }
         if breach_cases::visible(&s.p) {
             links.push(NavLink { href: "/staff/breach/cases".into(), label: s.c.tr("staff.nav.breach_cases") });
         } else if breach::visible(&s.p) {
@@ -200,6 +204,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(breach::routes())
         .merge(breach_cases::routes())
         .merge(retention::routes())
+        .merge(rights::routes())
         .merge(mail::routes())
         .merge(routes::routes())
         .merge(platform::routes())
