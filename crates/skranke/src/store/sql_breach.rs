@@ -60,15 +60,11 @@ macro_rules! breach_store_methods {
             visits.sort_unstable();
             visits.dedup();
             let mut booked: std::collections::HashMap<Uuid, Uuid> = std::collections::HashMap::new();
-            for chunk in visits.chunks(500) {
-                let mut q = sqlx::QueryBuilder::<Db>::new(
+            for chunk in visits.chunks(ID_LIST_MAX) {
+                let mut q = id_list(
                     "SELECT id, appointment_id FROM visits WHERE appointment_id IS NOT NULL AND id IN (",
+                    chunk,
                 );
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                q.push(")");
                 for r in q.build().fetch_all(&self.pool).await? {
                     booked.insert(r.try_get("id")?, r.try_get("appointment_id")?);
                 }
@@ -98,15 +94,9 @@ macro_rules! breach_store_methods {
                 .iter()
                 .filter_map(|s| if let SubjectRef::Visit(v) = s { Some(v.as_uuid()) } else { None })
                 .collect();
-            for chunk in appointments.chunks(500) {
-                let mut q = sqlx::QueryBuilder::<Db>::new(
-                    "SELECT id, citizen_name, citizen_email, reference FROM appointments WHERE id IN (",
-                );
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                q.push(")");
+            for chunk in appointments.chunks(ID_LIST_MAX) {
+                let mut q =
+                    id_list("SELECT id, citizen_name, citizen_email, reference FROM appointments WHERE id IN (", chunk);
                 for r in q.build().fetch_all(&self.pool).await? {
                     // Retention blanks a name rather than deleting the booking (statistics keep
                     // their numbers): an empty name is no name.
@@ -121,13 +111,8 @@ macro_rules! breach_store_methods {
                     ));
                 }
             }
-            for chunk in visits.chunks(500) {
-                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT id, ticket, day FROM visits WHERE id IN (");
-                let mut list = q.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                q.push(")");
+            for chunk in visits.chunks(ID_LIST_MAX) {
+                let mut q = id_list("SELECT id, ticket, day FROM visits WHERE id IN (", chunk);
                 for r in q.build().fetch_all(&self.pool).await? {
                     let (ticket, day): (String, String) = (r.try_get("ticket")?, r.try_get("day")?);
                     out.push((

@@ -138,62 +138,60 @@ macro_rules! retention_store_methods {
                     // breach scoping count it); its citizen's name and contact details go, as
                     // does the booking's address in the registry and on its messages. The
                     // address keeps its domain, so a domain scope still counts the subject.
-                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                    let ids = due_ids(
+                        &mut tx,
                         "SELECT a.id FROM appointments a JOIN centres c ON c.id = a.centre_id \
                          WHERE c.organisation_id = $1 AND a.citizen_name <> '' AND a.ends_at < $2 \
                          ORDER BY a.ends_at LIMIT $3",
+                        org,
+                        cutoff,
+                        limit,
                     )
-                    .bind(org)
-                    .bind(cutoff)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
                     .await?;
                     anonymise_bookings(&mut tx, &ids).await?;
                     ids.len() as u64
                 }
                 C::UnverifiedAddresses => {
                     // Never proven and never mailed: nothing refers to it but its code.
-                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                    let ids = due_ids(
+                        &mut tx,
                         "SELECT a.id FROM addresses a WHERE a.organisation_id = $1 AND a.state = 'unverified' \
                          AND a.created_at < $2 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.address_id = a.id) \
                          ORDER BY a.created_at LIMIT $3",
+                        org,
+                        cutoff,
+                        limit,
                     )
-                    .bind(org)
-                    .bind(cutoff)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
                     .await?;
-                    for id in &ids {
-                        sqlx::query("DELETE FROM address_codes WHERE address_id = $1").bind(*id).execute(&mut *tx).await?;
-                        sqlx::query("DELETE FROM addresses WHERE id = $1").bind(*id).execute(&mut *tx).await?;
+                    for chunk in ids.chunks(ID_LIST_MAX) {
+                        id_list("DELETE FROM address_codes WHERE address_id IN (", chunk).build().execute(&mut *tx).await?;
+                        id_list("DELETE FROM addresses WHERE id IN (", chunk).build().execute(&mut *tx).await?;
                     }
                     ids.len() as u64
                 }
                 C::ExpiredHolds => {
-                    // A hold that expired before its code was typed never became a booking.
-                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                    // A hold that expired before its code was typed never became a booking: its
+                    // claims and the booking go; its messages keep their record, anonymised.
+                    let ids = due_ids(
+                        &mut tx,
                         "SELECT a.id FROM appointments a JOIN centres c ON c.id = a.centre_id \
                          WHERE c.organisation_id = $1 AND a.status = 'expired' AND a.updated_at < $2 \
                          AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.appointment_id = a.id) \
                          ORDER BY a.updated_at LIMIT $3",
+                        org,
+                        cutoff,
+                        limit,
                     )
-                    .bind(org)
-                    .bind(cutoff)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
                     .await?;
-                    for id in &ids {
-                        sqlx::query("DELETE FROM slot_seats WHERE appointment_id = $1").bind(*id).execute(&mut *tx).await?;
-                        sqlx::query("DELETE FROM staff_cells WHERE appointment_id = $1").bind(*id).execute(&mut *tx).await?;
-                        sqlx::query("UPDATE addresses SET address = '@' || registrable_domain WHERE owner_kind = 'appointment' AND owner_id = $1")
-                            .bind(*id)
-                            .execute(&mut *tx)
-                            .await?;
-                        sqlx::query("UPDATE outbox SET recipient = '', payload = '{}' WHERE appointment_id = $1")
-                            .bind(*id)
-                            .execute(&mut *tx)
-                            .await?;
-                        sqlx::query("DELETE FROM appointments WHERE id = $1").bind(*id).execute(&mut *tx).await?;
+                    anonymise_bookings(&mut tx, &ids).await?;
+                    for chunk in ids.chunks(ID_LIST_MAX) {
+                        for sql in [
+                            "DELETE FROM slot_seats WHERE appointment_id IN (",
+                            "DELETE FROM staff_cells WHERE appointment_id IN (",
+                            "DELETE FROM appointments WHERE id IN (",
+                        ] {
+                            id_list(sql, chunk).build().execute(&mut *tx).await?;
+                        }
                     }
                     ids.len() as u64
                 }
@@ -224,24 +222,18 @@ macro_rules! retention_store_methods {
                     copies + bodies
                 }
                 C::MessageRecords => {
-                    let ids: Vec<Uuid> = sqlx::query_scalar(
+                    let ids = due_ids(
+                        &mut tx,
                         "SELECT id FROM outbox WHERE organisation_id = $1 AND status IN ('sent', 'failed') \
                          AND sent_at < $2 ORDER BY sent_at LIMIT $3",
+                        org,
+                        cutoff,
+                        limit,
                     )
-                    .bind(org)
-                    .bind(cutoff)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
                     .await?;
-                    for chunk in ids.chunks(500) {
-                        for table in ["DELETE FROM dev_mailbox WHERE outbox_id IN (", "DELETE FROM outbox WHERE id IN ("] {
-                            let mut q = sqlx::QueryBuilder::<Db>::new(table);
-                            let mut list = q.separated(", ");
-                            for id in chunk {
-                                list.push_bind(*id);
-                            }
-                            q.push(")");
-                            q.build().execute(&mut *tx).await?;
+                    for chunk in ids.chunks(ID_LIST_MAX) {
+                        for sql in ["DELETE FROM dev_mailbox WHERE outbox_id IN (", "DELETE FROM outbox WHERE id IN ("] {
+                            id_list(sql, chunk).build().execute(&mut *tx).await?;
                         }
                     }
                     ids.len() as u64
@@ -253,23 +245,36 @@ macro_rules! retention_store_methods {
     };
 }
 
-/// The anonymisation of bookings, shared by retention and by a citizen's erasure request.
+/// The anonymisation of bookings, shared by retention and by a citizen's erasure request, and the
+/// id-list and due-rows helpers the retention and breach SQL share.
 macro_rules! retention_helpers {
     () => {
+        /// Ids bound per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits.
+        const ID_LIST_MAX: usize = 500;
+
+        /// `sql` (which ends with `IN (`) with `ids` bound as the list and the list closed.
+        fn id_list(sql: &'static str, ids: &[Uuid]) -> sqlx::QueryBuilder<Db> {
+            let mut q = sqlx::QueryBuilder::<Db>::new(sql);
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q
+        }
+
+        /// The ids a retention class's `sql` selects: `$1` the organisation, `$2` the cutoff,
+        /// `$3` the batch size.
+        async fn due_ids(tx: &mut Tx, sql: &'static str, org: Uuid, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>> {
+            Ok(sqlx::query_scalar(sql).bind(org).bind(cutoff).bind(limit).fetch_all(&mut **tx).await?)
+        }
+
         /// Blanks the citizen's name and contact details on the bookings `ids`, reduces their
         /// registry addresses to the domain, and removes the recipient and any content from their
         /// messages (and the demo mailbox's copies). The bookings themselves stay for statistics.
         async fn anonymise_bookings(tx: &mut Tx, ids: &[Uuid]) -> StoreResult<()> {
-            for chunk in ids.chunks(500) {
-                let run = |sql: &'static str| {
-                    let mut q = sqlx::QueryBuilder::<Db>::new(sql);
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    q.push(")");
-                    q
-                };
+            for chunk in ids.chunks(ID_LIST_MAX) {
+                let run = |sql: &'static str| id_list(sql, chunk);
                 run("UPDATE appointments SET citizen_name = '', citizen_email = NULL, citizen_phone = NULL, \
                      code_hash = NULL WHERE id IN (")
                 .build()
