@@ -182,8 +182,8 @@ async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
         csrf: staff.csrf().to_owned(),
         f_address: keep("address"),
         f_domain: keep("domain"),
-        f_from: keep("from"),
-        f_to: keep("to"),
+        f_from: date_field(&keep("from"), breach::End::From),
+        f_to: date_field(&keep("to"), breach::End::To),
         f_case: case_of(&staff).map(|c| c.to_string()).unwrap_or_default(),
         links: query_string(&staff),
         c: staff.c.clone(),
@@ -191,6 +191,22 @@ async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
         rows,
     }
     .into_response())
+}
+
+/// A window end as the date field shows it. A case's log keeps a run's window as UTC instants
+/// (Copenhagen midnights, as the form's dates became); shown again they are dates, `to` the
+/// last day included. Anything else is shown as it was typed.
+fn date_field(raw: &str, end: breach::End) -> String {
+    let Ok(at) = raw.parse::<jiff::Timestamp>() else { return raw.to_owned() };
+    let local = tz().to_datetime(at);
+    if local.time() != jiff::civil::Time::midnight() {
+        return raw.to_owned();
+    }
+    let day = match end {
+        breach::End::From => Some(local.date()),
+        breach::End::To => local.date().yesterday().ok(),
+    };
+    day.map_or_else(|| raw.to_owned(), |d| d.to_string())
 }
 
 /// Runs the scope of the query string; a download without one is a clear 422.
@@ -226,6 +242,21 @@ async fn draft(State(s): State<AppState>, staff: Staff) -> StaffResult {
         staff.fail(AppError::Internal(crate::store::StoreError::Corrupt(format!("breach template: {e}"))))
     })?;
     Ok(download("text/plain; charset=utf-8", "attachment; filename=\"anmeldelse-datatilsynet.txt\"", text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_window_is_shown_as_the_dates_it_came_from() {
+        // 1 March to 31 March 2026 in Copenhagen (winter time), as a case's log stores them.
+        assert_eq!(date_field("2026-02-28T23:00:00Z", breach::End::From), "2026-03-01");
+        assert_eq!(date_field("2026-03-31T22:00:00Z", breach::End::To), "2026-03-31");
+        assert_eq!(date_field("2026-03-01", breach::End::From), "2026-03-01");
+        assert_eq!(date_field("2026-03-01T09:30:00Z", breach::End::From), "2026-03-01T09:30:00Z");
+        assert_eq!(date_field("", breach::End::To), "");
+    }
 }
 
 #[derive(Template, WebTemplate)]
