@@ -380,14 +380,13 @@ pub async fn decide(app: &App, p: &Principal, id: uuid::Uuid, kind: &str, text: 
 /// As [`scope`]; `NotFound` for an unknown case.
 pub async fn scope_for_case(app: &App, p: &Principal, id: uuid::Uuid, req: ScopeRequest) -> Result<Scope, AppError> {
     let (case, _) = own_case(app, p, id).await?;
-    let body = json!({
+    let mut body = json!({
         "target_kind": req.target.kind(),
         "target": req.target.value(),
         "from": req.window.from().map(|t| t.to_string()),
         "to": req.window.to().map(|t| t.to_string()),
     });
     let scope = scope(app, p, req).await?;
-    let mut body = body;
     body["messages"] = json!(scope.messages);
     body["subjects"] = json!(scope.subjects.len());
     let entry = CaseEntry {
@@ -405,7 +404,7 @@ pub async fn scope_for_case(app: &App, p: &Principal, id: uuid::Uuid, req: Scope
     Ok(scope)
 }
 
-/// Who opened or decided, for the page: the principal's own name, else the user's.
+/// A user's name for the case page (who opened or decided); the id when the user is gone.
 pub async fn user_label(app: &App, id: UserId) -> String {
     match app.store.get_user(id).await {
         Ok(Some(u)) => u.name,

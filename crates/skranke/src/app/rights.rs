@@ -23,6 +23,8 @@ pub struct BookingData {
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
     pub centre: String,
+    /// The centre's time zone (IANA name), in which the times are meant.
+    pub timezone: String,
     pub service: String,
     pub name: Option<String>,
     pub email: Option<String>,
@@ -46,6 +48,15 @@ pub struct CitizenExport {
     pub visits: Vec<CitizenVisit>,
     /// Whether the citizen's identity on the booking is already anonymised.
     pub anonymised: bool,
+    /// Whether the booking is still to come, so erasure waits for a cancellation.
+    #[serde(skip)]
+    pub must_cancel_first: bool,
+}
+
+/// A confirmed booking not yet over is cancelled before its citizen's data can be erased:
+/// erasing it would leave a time nobody can be called for.
+fn still_to_come(a: &Appointment, now: Timestamp) -> bool {
+    a.status_at(now) == AppointmentStatus::Confirmed && a.slot.end() > now
 }
 
 fn status_name(s: AppointmentStatus) -> &'static str {
@@ -73,6 +84,7 @@ async fn export_of(app: &App, a: &Appointment) -> Result<(CitizenExport, skranke
             starts_at: a.slot.start(),
             ends_at: a.slot.end(),
             centre: centre.centre.name.clone(),
+            timezone: centre.timezone.clone(),
             service,
             name: name.clone(),
             email: a.citizen_email.clone(),
@@ -84,6 +96,7 @@ async fn export_of(app: &App, a: &Appointment) -> Result<(CitizenExport, skranke
         messages: record.messages,
         visits: record.visits,
         anonymised: name.is_none() && a.citizen_email.is_none() && a.citizen_phone.is_none(),
+        must_cancel_first: still_to_come(a, app.clock.now()),
     };
     Ok((export, centre.centre.organisation_id))
 }
@@ -143,15 +156,13 @@ pub async fn export_by_staff(app: &App, p: &Principal, reference: &str) -> Resul
 /// booking's address, and the recipient of its messages go now. The booking's time, service and
 /// status stay (statistics; they no longer identify anyone), as do the records that messages
 /// were sent (breach scoping, [`KEPT_AFTER_ERASURE`]) and the audit log (accountability).
-/// A booking still to come must be cancelled first: erasing it would leave a time nobody can be
-/// called for.
+/// A booking still to come must be cancelled first.
 ///
 /// # Errors
 /// `InvalidToken` / `NotFound`; `rights_cancel_first` for a confirmed booking not yet over.
 pub async fn erase_for_holder(app: &App, id: AppointmentId, token: Option<&str>) -> Result<(), AppError> {
     let a = app.booking_for_holder(id, token).await?;
-    let now = app.clock.now();
-    if a.status_at(now) == AppointmentStatus::Confirmed && a.slot.end() > now {
+    if still_to_come(&a, app.clock.now()) {
         return Err(AppError::Field { field: "booking", code: "rights_cancel_first" });
     }
     let centre = app.store.get_centre(a.centre_id).await?.ok_or(AppError::NotFound("booking"))?;

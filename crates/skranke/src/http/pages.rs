@@ -953,8 +953,7 @@ struct MyDataPage {
 async fn my_data_page(s: &AppState, x: &Ctx, id: AppointmentId, error: Option<&AppError>) -> PageResult {
     let token = x.token().unwrap_or("").to_owned();
     let export = crate::app::rights::export_for_holder(&s.app, id, Some(&token)).await.map_err(|e| x.fail(e))?;
-    let a = s.app.booking_for_holder(id, Some(&token)).await.map_err(|e| x.fail(e))?;
-    let (_, tz) = x.centre(&s.app, a.centre_id).await?;
+    let tz = TimeZone::get(&export.booking.timezone).unwrap_or(TimeZone::UTC);
     let lang = x.c.lang;
     let when = |t: jiff::Timestamp| crate::mail::format_local(lang, t, &tz);
     let b = &export.booking;
@@ -981,8 +980,6 @@ async fn my_data_page(s: &AppState, x: &Ctx, id: AppointmentId, error: Option<&A
             status: x.c.tr(&format!("rights.message_{}", m.status)).to_owned(),
         })
         .collect();
-    let now = s.app.clock.now();
-    let upcoming = a.status_at(now) == AppointmentStatus::Confirmed && a.slot.end() > now;
     let page = MyDataPage {
         back_url: format!("/booking/{id}?token={token}"),
         json_url: format!("/booking/{id}/data.json?token={token}"),
@@ -993,7 +990,7 @@ async fn my_data_page(s: &AppState, x: &Ctx, id: AppointmentId, error: Option<&A
         messages,
         visits: export.visits.iter().map(|v| format!("{} ({})", v.ticket, v.day)).collect(),
         anonymised: export.anonymised,
-        may_erase: !export.anonymised && !upcoming,
+        may_erase: !export.anonymised && !export.must_cancel_first,
         kept: crate::app::rights::KEPT_AFTER_ERASURE.to_vec(),
         notice: x.q.get("done").filter(|d| d.as_str() == "erased").map(|_| x.c.tr("rights.erased").to_owned()),
         error: error.map(|e| message_of(e, lang)),

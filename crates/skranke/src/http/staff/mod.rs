@@ -133,7 +133,7 @@ pub fn nav(s: &Staff) -> Vec<NavLink> {
         if s.may(Permission::ViewAudit, t) {
             links.push(NavLink { href: "/staff/audit".into(), label: s.c.tr("staff.nav.audit") });
         }
-        if s.p.grants.iter().any(|g| skranke_core::access::allows(g.role(), Permission::ViewCitizenDetails)) {
+        if rights::visible(&s.p) {
             links.push(NavLink { href: "/staff/citizen-data".into(), label: s.c.tr("staff.nav.citizen_data") });
         }
         if breach_cases::visible(&s.p) {

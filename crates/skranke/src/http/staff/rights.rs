@@ -31,18 +31,16 @@ struct CitizenDataPage {
     export: Option<String>,
 }
 
-/// Whether the user may look up citizens at all (at some centre); the use case then checks the
-/// booking's centre.
-fn may_look_up(staff: &Staff) -> bool {
-    staff
-        .p
-        .grants
+/// Whether the user may look up citizens at all (at some centre): the nav shows the page and the
+/// handlers let the request through; the use case then checks the booking's centre.
+pub fn visible(p: &crate::app::Principal) -> bool {
+    p.grants
         .iter()
         .any(|g| skranke_core::access::allows(g.role(), skranke_core::access::Permission::ViewCitizenDetails))
 }
 
 async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
-    if !may_look_up(&staff) {
+    if !visible(&staff.p) {
         return Err(staff.fail(crate::app::AppError::Forbidden));
     }
     let reference = staff.query.get("reference").map(|r| r.trim().to_owned()).unwrap_or_default();
@@ -64,7 +62,7 @@ async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
 }
 
 async fn api(State(s): State<AppState>, staff: Staff) -> Response {
-    if !may_look_up(&staff) {
+    if !visible(&staff.p) {
         return json_or_error::<()>(Err(crate::app::AppError::Forbidden), staff.c.lang);
     }
     let reference = staff.query.get("reference").cloned().unwrap_or_default();
