@@ -44,7 +44,7 @@ fn build(records: Vec<AuditRecord>) -> (Vec<AuditEntry>, ChainHead) {
     let mut head = ChainHead::GENESIS;
     let mut entries = Vec::with_capacity(records.len());
     for r in records {
-        let e = chain(head, r);
+        let e = chain(head, r, skranke_core::audit::PayloadSalt::from_bytes([1; 16]));
         head = e.head();
         entries.push(e);
     }

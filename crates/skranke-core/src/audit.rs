@@ -13,10 +13,30 @@
 //! (`prev_hash`; [`ChainHash::GENESIS`], 32 zero bytes, for entry 1) and its own hash
 //!
 //! ```text
-//! hash(n) = SHA-256( prev_hash (32 bytes) ‖ seq (u64, big-endian) ‖ canonical(record) )
+//! hash(n)    = SHA-256( prev_hash (32 bytes) ‖ seq (u64, big-endian) ‖ header(record) ‖ commitment )
+//! commitment = SHA-256( "skranke-audit-payload-v2" ‖ 0x00 ‖ salt (16 random bytes) ‖ canonical(detail) )
 //! ```
 //!
-//! so every hash covers every earlier entry. What the verifier catches, and how it names the first
+//! so every hash covers every earlier entry.
+//!
+//! # Erasing a payload (format 2)
+//!
+//! The chain covers an entry's detail (its *payload*) only through the commitment, which is stored
+//! beside the payload and its salt. Erasing the payload and the salt ([`AuditEntry::erase`]) leaves
+//! the commitment, so the chain still verifies: who did what, to which object and when stays
+//! provable for as long as the log is kept, while the particulars (which may name people) go when
+//! retention or a citizen's request says so. The salt is random per entry and goes with the
+//! payload, so a commitment left behind cannot be used to confirm a guessed payload (an e-mail
+//! address, say). A present payload must match its commitment ([`BreakKind::PayloadMismatch`]).
+//!
+//! An erased payload is accepted as erased: someone with write access could erase a payload
+//! instead of altering it and the chain would not say. It cannot be used to put false particulars
+//! in the log, and [`VerifySummary::erased`] counts erased payloads, so an operator can compare
+//! it with what retention and erasure requests report (each erasure is itself an audit entry).
+//!
+//! Entries written before schema v16 are format 1: the detail is hashed as it is
+//! ([`chain_inline`]), so their payloads cannot be erased without breaking the chain; the verifier
+//! checks both formats in one chain. What the verifier catches, and how it names the first
 //! bad entry ([`ChainBreak`]):
 //!
 //! - an edited field: the entry's hash no longer matches its contents ([`BreakKind::HashMismatch`]);
@@ -36,14 +56,15 @@
 //! (metrics, the system log, a daily mail): a later head must extend an exported one, which
 //! [`Verifier::resume`] checks cheaply from that point.
 //!
-//! # The canonical encoding (format 1)
+//! # The canonical encoding
 //!
 //! Deterministic bytes that do not depend on the database, so an entry stored in SQLite verifies
 //! after a move to PostgreSQL, and an auditor can recompute the hashes with any SHA-256 tool.
 //! `str` is a u32 big-endian byte length followed by the UTF-8 bytes; `uuid` is its 16 bytes.
+//! The header:
 //!
 //! ```text
-//! u8    format version = 1
+//! u8    format version: 1 (inline) or 2 (committed)
 //! i64   at: microseconds since 1970-01-01T00:00:00Z, big-endian (sub-microsecond digits are
 //!       dropped by `chain`, as the databases store microseconds)
 //! u8    organisation: 0 = none (platform-level), 1 = some, followed by its uuid
@@ -51,8 +72,10 @@
 //!       system: str label; user and API token: uuid, str label; anonymous: nothing
 //! str   action
 //! u8    object: 0 = none, 1 = some, followed by str kind, str id
-//! str   detail as canonical JSON
 //! ```
+//!
+//! then, in format 2, the 32 bytes of the commitment; in format 1, the detail as `str` of
+//! canonical JSON.
 //!
 //! Canonical JSON: no whitespace; object keys sorted by their UTF-8 bytes; integers in decimal;
 //! strings with `"`, `\` and control characters escaped (`\b \f \n \r \t`, else `\u00xx`) and
@@ -67,7 +90,8 @@
 //! ```
 //! use serde_json::json;
 //! use skranke_core::audit::{
-//!     Action, Actor, AuditRecord, BreakKind, ChainHead, Detail, Label, ObjectRef, Verifier, chain,
+//!     Action, Actor, AuditRecord, BreakKind, ChainHead, Detail, Label, ObjectRef, PayloadSalt, Verifier,
+//!     chain,
 //! };
 //!
 //! let record = AuditRecord {
@@ -78,8 +102,9 @@
 //!     object: Some(ObjectRef::new("service", "passport")?),
 //!     detail: Detail::new(json!({ "duration_minutes": { "old": 20, "new": 25 } }))?,
 //! };
-//! let first = chain(ChainHead::GENESIS, record.clone());
-//! let second = chain(first.head(), record);
+//! // The store draws a random salt per entry.
+//! let first = chain(ChainHead::GENESIS, record.clone(), PayloadSalt::from_bytes([7; 16]));
+//! let second = chain(first.head(), record, PayloadSalt::from_bytes([9; 16]));
 //! // The store keeps `second.head()` in `audit_head`.
 //!
 //! let mut verifier = Verifier::new();
@@ -93,7 +118,16 @@
 //! let mut verifier = Verifier::new();
 //! let broken = verifier.push(&edited).unwrap_err();
 //! assert_eq!((broken.seq, broken.kind), (1, BreakKind::HashMismatch));
-//! assert_eq!(broken.to_string(), "audit entry 1 was altered: its hash does not match its contents");
+//! assert_eq!((broken.seq, broken.kind), (1, BreakKind::PayloadMismatch));
+//! assert_eq!(broken.to_string(), "audit entry 1 was altered: its payload does not match its commitment in the chain");
+//!
+//! // Retention erases entry 1's payload: the chain still verifies.
+//! let mut erased = first.clone();
+//! assert!(erased.erase());
+//! let mut verifier = Verifier::new();
+//! verifier.push(&erased)?;
+//! verifier.push(&second)?;
+//! assert_eq!(verifier.finish(second.head())?.erased, 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -104,8 +138,14 @@ use uuid::Uuid;
 
 use crate::ids::OrganisationId;
 
-/// The canonical encoding's format version, its first byte.
-pub const FORMAT_VERSION: u8 = 1;
+/// Format 1, the first byte of an entry that hashes its detail as it is (before schema v16).
+pub const FORMAT_INLINE: u8 = 1;
+/// Format 2, the first byte of an entry that hashes a salted commitment to its detail.
+pub const FORMAT_COMMITTED: u8 = 2;
+/// The format [`chain`] writes.
+pub const FORMAT_VERSION: u8 = FORMAT_COMMITTED;
+/// Domain separation of the payload commitment.
+const COMMITMENT_PREFIX: &[u8] = b"skranke-audit-payload-v2\0";
 /// Longest [`Action`] and object kind, in bytes.
 pub const MAX_IDENTIFIER_LEN: usize = 64;
 /// Longest object id, in characters.
@@ -142,6 +182,12 @@ pub enum AuditError {
     DetailNotJson,
     #[error("a chain hash is 64 lowercase hexadecimal characters")]
     InvalidHash,
+    #[error("a payload salt is 32 lowercase hexadecimal characters")]
+    InvalidSalt,
+    #[error(
+        "an audit payload is format 1 without salt and commitment, or format 2 with a commitment and either a salt and a detail or neither"
+    )]
+    InvalidPayload,
 }
 
 impl AuditError {
@@ -158,6 +204,8 @@ impl AuditError {
             AuditError::DetailTooLarge { .. } => "detail_too_large",
             AuditError::DetailNotJson => "detail_not_json",
             AuditError::InvalidHash => "invalid_hash",
+            AuditError::InvalidSalt => "invalid_salt",
+            AuditError::InvalidPayload => "invalid_payload",
         }
     }
 }
@@ -561,20 +609,42 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    /// The canonical encoding (see the module documentation), for auditors and tests.
+    /// The format 1 encoding (header and detail; see the module documentation), for auditors and
+    /// tests.
     pub fn canonical_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        self.encode(&mut out);
+        self.encode_inline(&mut out);
         out
     }
 
-    fn encode(&self, out: &mut Vec<u8>) {
+    /// The format 2 encoding: the header and `commitment`.
+    pub fn committed_bytes(&self, commitment: &ChainHash) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_committed(&mut out, commitment);
+        out
+    }
+
+    fn encode_inline(&self, out: &mut Vec<u8>) {
+        self.encode_header(out, FORMAT_INLINE);
+        let len_at = out.len();
+        out.extend_from_slice(&[0; 4]);
+        write_json_object(out, &self.detail.0);
+        let len = u32::try_from(out.len() - len_at - 4).unwrap_or(u32::MAX);
+        out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
+    }
+
+    fn encode_committed(&self, out: &mut Vec<u8>, commitment: &ChainHash) {
+        self.encode_header(out, FORMAT_COMMITTED);
+        out.extend_from_slice(&commitment.0);
+    }
+
+    fn encode_header(&self, out: &mut Vec<u8>, format: u8) {
         fn put_str(out: &mut Vec<u8>, s: &str) {
             // Every field is bounded far below 4 GiB by its type.
             out.extend_from_slice(&u32::try_from(s.len()).unwrap_or(u32::MAX).to_be_bytes());
             out.extend_from_slice(s.as_bytes());
         }
-        out.push(FORMAT_VERSION);
+        out.push(format);
         out.extend_from_slice(&self.at.as_microsecond().to_be_bytes());
         match self.organisation {
             None => out.push(0),
@@ -609,12 +679,37 @@ impl AuditRecord {
                 put_str(out, &object.id);
             }
         }
-        let len_at = out.len();
-        out.extend_from_slice(&[0; 4]);
-        write_json_object(out, &self.detail.0);
-        let len = u32::try_from(out.len() - len_at - 4).unwrap_or(u32::MAX);
-        out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
     }
+}
+
+/// Lowercase hexadecimal of `bytes`.
+fn to_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    s
+}
+
+/// Exactly `2 × N` lowercase hexadecimal characters (what `to_hex` writes; nothing else).
+fn from_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    }
+    if s.len() != 2 * N {
+        return None;
+    }
+    let mut bytes = [0u8; N];
+    for (byte, pair) in bytes.iter_mut().zip(s.as_bytes().chunks_exact(2)) {
+        *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Some(bytes)
 }
 
 /// A SHA-256 hash in the chain. Shown and stored as 64 lowercase hexadecimal characters.
@@ -634,32 +729,12 @@ impl ChainHash {
     }
 
     pub fn to_hex(&self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut s = String::with_capacity(64);
-        for b in self.0 {
-            s.push(char::from(HEX[usize::from(b >> 4)]));
-            s.push(char::from(HEX[usize::from(b & 0xf)]));
-        }
-        s
+        to_hex(&self.0)
     }
 
     /// Parses 64 lowercase hexadecimal characters (what `to_hex` writes; nothing else).
     pub fn from_hex(s: &str) -> Result<Self, AuditError> {
-        fn nibble(c: u8) -> Result<u8, AuditError> {
-            match c {
-                b'0'..=b'9' => Ok(c - b'0'),
-                b'a'..=b'f' => Ok(c - b'a' + 10),
-                _ => Err(AuditError::InvalidHash),
-            }
-        }
-        if s.len() != 64 {
-            return Err(AuditError::InvalidHash);
-        }
-        let mut bytes = [0u8; 32];
-        for (byte, pair) in bytes.iter_mut().zip(s.as_bytes().chunks_exact(2)) {
-            *byte = (nibble(pair[0])? << 4) | nibble(pair[1])?;
-        }
-        Ok(Self(bytes))
+        from_hex(s).map(Self).ok_or(AuditError::InvalidHash)
     }
 }
 
@@ -707,6 +782,115 @@ impl ChainHead {
     pub const GENESIS: ChainHead = ChainHead { seq: 0, hash: ChainHash::GENESIS };
 }
 
+/// The random salt of a format 2 entry's commitment, 16 bytes; shown and stored as 32 lowercase
+/// hexadecimal characters. Drawn by the store for each entry (this crate does no I/O).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PayloadSalt([u8; 16]);
+
+impl PayloadSalt {
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes)
+    }
+    pub fn to_hex(&self) -> String {
+        to_hex(&self.0)
+    }
+    /// Parses 32 lowercase hexadecimal characters.
+    pub fn from_hex(s: &str) -> Result<Self, AuditError> {
+        from_hex(s).map(Self).ok_or(AuditError::InvalidSalt)
+    }
+}
+
+impl std::fmt::Debug for PayloadSalt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PayloadSalt({})", self.to_hex())
+    }
+}
+
+impl TryFrom<String> for PayloadSalt {
+    type Error = AuditError;
+    fn try_from(s: String) -> Result<Self, AuditError> {
+        Self::from_hex(&s)
+    }
+}
+
+impl From<PayloadSalt> for String {
+    fn from(s: PayloadSalt) -> String {
+        s.to_hex()
+    }
+}
+
+/// The commitment to a payload: `SHA-256("skranke-audit-payload-v2" ‖ 0 ‖ salt ‖ canonical(detail))`.
+pub fn commitment(salt: &PayloadSalt, detail: &Detail) -> ChainHash {
+    let mut buf = Vec::with_capacity(256);
+    commitment_into(&mut buf, salt, detail)
+}
+
+fn commitment_into(buf: &mut Vec<u8>, salt: &PayloadSalt, detail: &Detail) -> ChainHash {
+    buf.clear();
+    write_json_object(buf, &detail.0);
+    let mut h = Sha256::new();
+    h.update(COMMITMENT_PREFIX);
+    h.update(salt.0);
+    h.update(buf.as_slice());
+    ChainHash(h.finalize().into())
+}
+
+/// How an entry's detail is bound into the chain, and whether it is still there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Payload {
+    /// Format 1 (written before schema v16): the detail is hashed as it is and cannot be erased.
+    Inline,
+    /// Format 2: the chain covers `commitment`, which the detail and `salt` must reproduce.
+    Committed { salt: PayloadSalt, commitment: ChainHash },
+    /// Format 2, payload erased: the detail is empty and the salt gone; `commitment` stays.
+    Erased { commitment: ChainHash },
+}
+
+impl Payload {
+    /// The format byte: [`FORMAT_INLINE`] or [`FORMAT_COMMITTED`].
+    pub const fn format(&self) -> u8 {
+        match self {
+            Payload::Inline => FORMAT_INLINE,
+            Payload::Committed { .. } | Payload::Erased { .. } => FORMAT_COMMITTED,
+        }
+    }
+    pub const fn commitment(&self) -> Option<ChainHash> {
+        match self {
+            Payload::Inline => None,
+            Payload::Committed { commitment, .. } | Payload::Erased { commitment } => Some(*commitment),
+        }
+    }
+    pub const fn salt(&self) -> Option<PayloadSalt> {
+        match self {
+            Payload::Committed { salt, .. } => Some(*salt),
+            Payload::Inline | Payload::Erased { .. } => None,
+        }
+    }
+    pub const fn is_erased(&self) -> bool {
+        matches!(self, Payload::Erased { .. })
+    }
+
+    /// Rebuilds the payload state from the store's columns: `format`, `salt` and `commitment`
+    /// (hex, absent for format 1) and whether the detail column is empty (erased).
+    pub fn from_parts(
+        format: u8,
+        salt: Option<&str>,
+        commitment: Option<&str>,
+        erased: bool,
+    ) -> Result<Payload, AuditError> {
+        match (format, salt, commitment, erased) {
+            (FORMAT_INLINE, None, None, false) => Ok(Payload::Inline),
+            (FORMAT_COMMITTED, Some(salt), Some(c), false) => {
+                Ok(Payload::Committed { salt: PayloadSalt::from_hex(salt)?, commitment: ChainHash::from_hex(c)? })
+            }
+            (FORMAT_COMMITTED, None, Some(c), true) => Ok(Payload::Erased { commitment: ChainHash::from_hex(c)? }),
+            _ => Err(AuditError::InvalidPayload),
+        }
+    }
+}
+
 /// A chained audit record, as stored: one row of `audit_log`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -714,6 +898,7 @@ pub struct AuditEntry {
     pub seq: u64,
     #[serde(flatten)]
     pub record: AuditRecord,
+    pub payload: Payload,
     pub prev_hash: ChainHash,
     pub hash: ChainHash,
 }
@@ -723,27 +908,57 @@ impl AuditEntry {
     pub const fn head(&self) -> ChainHead {
         ChainHead { seq: self.seq, hash: self.hash }
     }
+
+    /// Erases the payload (the detail and its salt) and keeps the commitment, so the chain still
+    /// verifies. `false` for a format 1 entry, whose detail the chain covers directly, and for
+    /// one erased already.
+    pub fn erase(&mut self) -> bool {
+        match self.payload {
+            Payload::Committed { commitment, .. } => {
+                self.payload = Payload::Erased { commitment };
+                self.record.detail = Detail::empty();
+                true
+            }
+            Payload::Inline | Payload::Erased { .. } => false,
+        }
+    }
 }
 
 /// Appends `record` to the chain whose newest entry is `head` ([`ChainHead::GENESIS`] for an empty
-/// log): the result has the next number, links to `head`, and is hashed.
+/// log) in format 2: the result has the next number, links to `head`, commits to the detail under
+/// `salt` (random, drawn by the caller per entry), and is hashed.
 ///
 /// `record.at` is cut to whole microseconds, the precision the databases keep, so the stored
 /// entry is exactly what was hashed.
-pub fn chain(head: ChainHead, mut record: AuditRecord) -> AuditEntry {
+pub fn chain(head: ChainHead, record: AuditRecord, salt: PayloadSalt) -> AuditEntry {
+    let commitment = commitment(&salt, &record.detail);
+    chain_with(head, record, Payload::Committed { salt, commitment })
+}
+
+/// [`chain`] in format 1, as Skranke wrote entries before schema v16: the detail is hashed as it
+/// is. For tests of logs written then, and for auditors' tools.
+pub fn chain_inline(head: ChainHead, record: AuditRecord) -> AuditEntry {
+    chain_with(head, record, Payload::Inline)
+}
+
+fn chain_with(head: ChainHead, mut record: AuditRecord, payload: Payload) -> AuditEntry {
     record.at = Timestamp::from_microsecond(record.at.as_microsecond()).unwrap_or(record.at);
     // `u64::MAX` entries cannot exist (the databases' column is signed 64-bit); were it ever
     // reached, the repeated number would be refused by the primary key.
     let seq = head.seq.saturating_add(1);
     let mut buf = Vec::with_capacity(256);
-    let hash = entry_hash(&mut buf, &head.hash, seq, &record);
-    AuditEntry { seq, record, prev_hash: head.hash, hash }
+    let hash = entry_hash(&mut buf, &head.hash, seq, &record, &payload);
+    AuditEntry { seq, record, payload, prev_hash: head.hash, hash }
 }
 
-/// `SHA-256(prev ‖ seq ‖ canonical(record))`, encoding into `buf` (reused between calls).
-fn entry_hash(buf: &mut Vec<u8>, prev: &ChainHash, seq: u64, record: &AuditRecord) -> ChainHash {
+/// `SHA-256(prev ‖ seq ‖ encoding)`, the encoding of `payload`'s format written into `buf` (reused
+/// between calls).
+fn entry_hash(buf: &mut Vec<u8>, prev: &ChainHash, seq: u64, record: &AuditRecord, payload: &Payload) -> ChainHash {
     buf.clear();
-    record.encode(buf);
+    match payload.commitment() {
+        None => record.encode_inline(buf),
+        Some(c) => record.encode_committed(buf, &c),
+    }
     let mut h = Sha256::new();
     h.update(prev.0);
     h.update(seq.to_be_bytes());
@@ -757,6 +972,9 @@ fn entry_hash(buf: &mut Vec<u8>, prev: &ChainHash, seq: u64, record: &AuditRecor
 pub enum BreakKind {
     /// The entry's stored hash does not match its contents: it was edited.
     HashMismatch,
+    /// The entry's payload (detail) does not match the commitment the chain covers: the payload
+    /// was edited. (An erased payload has nothing to match and is accepted.)
+    PayloadMismatch,
     /// The entry's `prev_hash` is not the previous entry's hash: an entry before it was deleted
     /// (and the rest renumbered) or rewritten, or rows were swapped.
     PrevMismatch,
@@ -778,6 +996,7 @@ impl BreakKind {
     pub const fn code(&self) -> &'static str {
         match self {
             BreakKind::HashMismatch => "hash_mismatch",
+            BreakKind::PayloadMismatch => "payload_mismatch",
             BreakKind::PrevMismatch => "prev_mismatch",
             BreakKind::SeqGap { .. } => "seq_gap",
             BreakKind::OutOfOrder { .. } => "out_of_order",
@@ -802,6 +1021,9 @@ impl std::fmt::Display for ChainBreak {
         match self.kind {
             BreakKind::HashMismatch => {
                 write!(f, "audit entry {seq} was altered: its hash does not match its contents")
+            }
+            BreakKind::PayloadMismatch => {
+                write!(f, "audit entry {seq} was altered: its payload does not match its commitment in the chain")
             }
             BreakKind::PrevMismatch if seq <= 1 => {
                 write!(f, "audit entry {seq} does not start the chain: entries before it were deleted or replaced")
@@ -847,6 +1069,8 @@ impl std::error::Error for ChainBreak {}
 pub struct VerifySummary {
     /// Entries checked (since the resume point, if any).
     pub entries: u64,
+    /// Of those, entries whose payload was erased (by retention or on request).
+    pub erased: u64,
     /// The verified newest entry, to compare with an exported head or to resume from next time.
     pub head: ChainHead,
 }
@@ -860,6 +1084,7 @@ pub struct VerifySummary {
 pub struct Verifier {
     head: ChainHead,
     entries: u64,
+    erased: u64,
     broken: Option<ChainBreak>,
     buf: Vec<u8>,
 }
@@ -880,7 +1105,7 @@ impl Verifier {
     /// entry must be `from.seq + 1` and link to `from.hash`; so a log rewritten anywhere up to
     /// `from` fails here even if it is consistent in itself.
     pub fn resume(from: ChainHead) -> Self {
-        Self { head: from, entries: 0, broken: None, buf: Vec::with_capacity(1024) }
+        Self { head: from, entries: 0, erased: 0, broken: None, buf: Vec::with_capacity(1024) }
     }
 
     /// Checks the next entry.
@@ -893,6 +1118,7 @@ impl Verifier {
             Ok(()) => {
                 self.head = entry.head();
                 self.entries += 1;
+                self.erased += u64::from(entry.payload.is_erased());
             }
             Err(broken) => self.broken = Some(broken),
         }
@@ -913,7 +1139,17 @@ impl Verifier {
         if entry.prev_hash != self.head.hash {
             return Err(ChainBreak { seq: expected, kind: BreakKind::PrevMismatch });
         }
-        if entry_hash(&mut self.buf, &entry.prev_hash, entry.seq, &entry.record) != entry.hash {
+        let payload_matches = match &entry.payload {
+            Payload::Inline => true,
+            Payload::Committed { salt, commitment } => {
+                commitment_into(&mut self.buf, salt, &entry.record.detail) == *commitment
+            }
+            Payload::Erased { .. } => entry.record.detail.as_map().is_empty(),
+        };
+        if !payload_matches {
+            return Err(ChainBreak { seq: expected, kind: BreakKind::PayloadMismatch });
+        }
+        if entry_hash(&mut self.buf, &entry.prev_hash, entry.seq, &entry.record, &entry.payload) != entry.hash {
             return Err(ChainBreak { seq: expected, kind: BreakKind::HashMismatch });
         }
         Ok(())
@@ -941,7 +1177,9 @@ impl Verifier {
             }
             std::cmp::Ordering::Greater => BreakKind::BeyondHead { recorded_seq: recorded.seq },
             std::cmp::Ordering::Equal if last.hash != recorded.hash => BreakKind::HeadMismatch,
-            std::cmp::Ordering::Equal => return Ok(VerifySummary { entries: self.entries, head: last }),
+            std::cmp::Ordering::Equal => {
+                return Ok(VerifySummary { entries: self.entries, erased: self.erased, head: last });
+            }
         };
         let seq = if matches!(kind, BreakKind::HeadMismatch) { last.seq } else { recorded.seq + 1 };
         Err(ChainBreak { seq, kind })
@@ -953,7 +1191,7 @@ impl Verifier {
     pub fn finish_unanchored(self) -> Result<VerifySummary, ChainBreak> {
         match self.broken {
             Some(broken) => Err(broken),
-            None => Ok(VerifySummary { entries: self.entries, head: self.head }),
+            None => Ok(VerifySummary { entries: self.entries, erased: self.erased, head: self.head }),
         }
     }
 }

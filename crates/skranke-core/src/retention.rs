@@ -23,15 +23,24 @@ pub enum RetentionClass {
     /// The record that a message was sent (to whom, about which subject, which data classes):
     /// what breach scoping reads. Counted from delivery.
     MessageRecords,
+    /// What a keyed pseudonym of a citizen's address in the audit log stands for (the mapping
+    /// `audit_pseudonyms`), counted from the last entry that used it. After it the audit still
+    /// counts the pseudonym, with its domain and data classes, but no longer names the address.
+    AuditPseudonyms,
+    /// The particulars (detail) of audit entries, counted from the entry. Who did what, to which
+    /// object and when stay for as long as the log; the chain verifies either way (format 2).
+    AuditPayloads,
 }
 
 impl RetentionClass {
-    pub const ALL: [RetentionClass; 5] = [
+    pub const ALL: [RetentionClass; 7] = [
         RetentionClass::CitizenIdentity,
         RetentionClass::UnverifiedAddresses,
         RetentionClass::ExpiredHolds,
         RetentionClass::MessageBodies,
         RetentionClass::MessageRecords,
+        RetentionClass::AuditPseudonyms,
+        RetentionClass::AuditPayloads,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -41,6 +50,8 @@ impl RetentionClass {
             RetentionClass::ExpiredHolds => "expired_holds",
             RetentionClass::MessageBodies => "message_bodies",
             RetentionClass::MessageRecords => "message_records",
+            RetentionClass::AuditPseudonyms => "audit_pseudonyms",
+            RetentionClass::AuditPayloads => "audit_payloads",
         }
     }
 
@@ -56,20 +67,25 @@ impl RetentionClass {
             RetentionClass::ExpiredHolds => 7,
             RetentionClass::MessageBodies => 30,
             RetentionClass::MessageRecords => 5 * 365,
+            // Fredericia's leak ran two years before anyone noticed: within that, a scope can
+            // still say which citizen an address in the audit was.
+            RetentionClass::AuditPseudonyms => 2 * 365,
+            RetentionClass::AuditPayloads => 5 * 365,
         }
     }
 
     /// The shortest allowed period in days, and why (a catalogue key, `retention.why.<class>`).
     /// Message records answer "who got what, when" for a breach: they are kept at least three
     /// years, the general limitation period for claims under Danish law (forældelsesloven § 3),
-    /// within which a citizen may still ask.
+    /// within which a citizen may still ask; the audit's particulars likewise.
     pub const fn min_days(self) -> u32 {
         match self {
             RetentionClass::CitizenIdentity => 1,
             RetentionClass::UnverifiedAddresses => 1,
             RetentionClass::ExpiredHolds => 1,
             RetentionClass::MessageBodies => 1,
-            RetentionClass::MessageRecords => 3 * 365,
+            RetentionClass::MessageRecords | RetentionClass::AuditPayloads => 3 * 365,
+            RetentionClass::AuditPseudonyms => 1,
         }
     }
 
@@ -148,6 +164,8 @@ mod tests {
         }
         assert_eq!(p.days(RetentionClass::CitizenIdentity), 90);
         assert_eq!(p.days(RetentionClass::MessageRecords), 1_825);
+        assert_eq!(p.days(RetentionClass::AuditPseudonyms), 730);
+        assert_eq!(p.days(RetentionClass::AuditPayloads), 1_825);
     }
 
     #[test]

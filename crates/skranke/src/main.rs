@@ -337,7 +337,10 @@ async fn audit_verify(database: &str) -> std::process::ExitCode {
     };
     match verify(&store).await {
         Ok(Outcome::Intact(summary)) => {
-            println!("intact: {} entries, head {} {}", summary.entries, summary.head.seq, summary.head.hash);
+            println!(
+                "intact: {} entries ({} with the payload erased), head {} {}",
+                summary.entries, summary.erased, summary.head.seq, summary.head.hash
+            );
             std::process::ExitCode::SUCCESS
         }
         Ok(Outcome::Broken(broken)) => {

@@ -29,12 +29,30 @@ fn record(at: &str, action_name: &str) -> AuditRecord {
     }
 }
 
-/// Chains `records` from genesis; returns the entries and the head the store would record.
+/// A fixed salt per entry number: the tests must be reproducible; the store draws them at random.
+fn salt(seq: u64) -> PayloadSalt {
+    let mut b = [0x5a; 16];
+    b[..8].copy_from_slice(&seq.to_be_bytes());
+    PayloadSalt::from_bytes(b)
+}
+
+/// [`super::chain`] (format 2) with [`salt`].
+fn chain(head: ChainHead, record: AuditRecord) -> AuditEntry {
+    super::chain(head, record, salt(head.seq + 1))
+}
+
+/// Chains `records` from genesis in format 2; returns the entries and the head the store would record.
 fn build(records: impl IntoIterator<Item = AuditRecord>) -> (Vec<AuditEntry>, ChainHead) {
+    build_from(records, 0)
+}
+
+/// Chains `records` from genesis, the first `inline` in format 1 (a log begun before schema v16)
+/// and the rest in format 2.
+fn build_from(records: impl IntoIterator<Item = AuditRecord>, inline: usize) -> (Vec<AuditEntry>, ChainHead) {
     let mut head = ChainHead::GENESIS;
     let mut entries = Vec::new();
-    for r in records {
-        let e = chain(head, r);
+    for (i, r) in records.into_iter().enumerate() {
+        let e = if i < inline { chain_inline(head, r) } else { chain(head, r) };
         head = e.head();
         entries.push(e);
     }
@@ -90,7 +108,7 @@ fn golden_hashes() {
          7320e28093205c226e795c22222c226f6c64223a225061735c6e227d2c2274616773223a5b6e756c6c2c747275652c2d\
          335d7d"
     );
-    let (entries, head) = build([first, second, third]);
+    let (entries, head) = build_from([first.clone(), second.clone(), third.clone()], 3);
     let hashes: Vec<String> = entries.iter().map(|e| e.hash.to_hex()).collect();
     assert_eq!(
         hashes,
@@ -103,7 +121,97 @@ fn golden_hashes() {
     assert_eq!(entries[0].prev_hash, ChainHash::GENESIS);
     assert_eq!(entries[2].prev_hash, entries[1].hash);
     assert_eq!(head.seq, 3);
-    assert_eq!(verify(&entries, head).unwrap(), VerifySummary { entries: 3, head });
+    assert_eq!(verify(&entries, head).unwrap(), VerifySummary { entries: 3, erased: 0, head });
+}
+
+/// Format 2 pinned the same way, with the salts of [`salt`]: the commitments and the hashes were
+/// computed independently by a Python script following the module documentation.
+#[test]
+fn golden_hashes_format_2() {
+    let mut first = record("2026-03-02T09:00:00.123456Z", "service.update");
+    first.detail = Detail::new(json!({
+        "name": { "old": "Pas\n", "new": "Pas – \"ny\"" },
+        "duration_minutes": { "old": 20, "new": 25 },
+        "tags": [null, true, -3],
+    }))
+    .unwrap();
+    let second = AuditRecord {
+        at: ts("2026-03-02T09:00:01Z"),
+        organisation: None,
+        actor: Actor::Anonymous,
+        action: action("user.sign_in_failed"),
+        object: None,
+        detail: Detail::empty(),
+    };
+    let third = AuditRecord {
+        at: ts("2026-03-02T09:00:02Z"),
+        organisation: None,
+        actor: Actor::System { label: label("cli") },
+        action: action("token.revoke"),
+        object: Some(ObjectRef::new("api_token", "x").unwrap()),
+        detail: Detail::empty(),
+    };
+    let (entries, head) = build([first, second, third]);
+    let got: Vec<(String, String)> =
+        entries.iter().map(|e| (e.payload.commitment().unwrap().to_hex(), e.hash.to_hex())).collect();
+    let want = [
+        (
+            "eea2b556551f60365dd420ecf4d7f9c21fcdfbf40551b95aade40196ab529071",
+            "778681af079d3e1942e798dc464741b8b7f5c00119ebe996307b261589c509b7",
+        ),
+        (
+            "cf1ef9341c9df3aa44933e8eea75e065e741b687d4dfd087fe49eb13e1c19177",
+            "6d57e87255f11a6a91807c79d0b61b6106281dee5053c0efe2d34fb48474e952",
+        ),
+        (
+            "9deab5a004eec03085e314c8b5b56758492069635ac8e9f6537045987bf39ad2",
+            "52cf51236af7623729c9b89c5385df05d35ca9faea1730404ed544349c185c17",
+        ),
+    ];
+    assert_eq!(got, want.map(|(c, h)| (c.to_owned(), h.to_owned())));
+    assert_eq!(verify(&entries, head).unwrap().entries, 3);
+}
+
+/// Retention erases payloads: the chain still verifies and counts them; a format 1 entry cannot
+/// be erased; the same detail under two salts gives two unrelated commitments, so an erased
+/// entry's commitment does not confirm a guessed payload.
+#[test]
+fn erasing_payloads_keeps_the_chain_verifying() {
+    let (mut entries, head) = build_from((0..6).map(|i| record(&format!("2026-03-02T09:00:0{i}Z"), "mail.sent")), 2);
+    assert!(!entries[0].erase(), "format 1 cannot be erased");
+    assert!(entries[3].erase() && entries[5].erase());
+    assert!(!entries[3].erase(), "erased once");
+    assert_eq!(entries[3].record.detail, Detail::empty());
+    assert!(entries[3].payload.is_erased() && entries[3].payload.salt().is_none());
+    let summary = verify(&entries, head).unwrap();
+    assert_eq!((summary.entries, summary.erased), (6, 2));
+
+    let detail = Detail::new(json!({ "recipient": "anna@example.dk" })).unwrap();
+    assert_ne!(commitment(&salt(1), &detail), commitment(&salt(2), &detail));
+    // The header and everything before stay bound: changing the action of an erased entry breaks it.
+    entries[3].record.action = action("mail.held");
+    assert_eq!(first_break(&entries, head), Some(ChainBreak { seq: 4, kind: BreakKind::HashMismatch }));
+}
+
+#[test]
+fn payload_columns_round_trip_and_contradictions_are_refused() {
+    let c = ChainHash::from_bytes([3; 32]).to_hex();
+    let sl = salt(1).to_hex();
+    assert_eq!(Payload::from_parts(1, None, None, false), Ok(Payload::Inline));
+    assert!(matches!(Payload::from_parts(2, Some(&sl), Some(&c), false), Ok(Payload::Committed { .. })));
+    assert!(matches!(Payload::from_parts(2, None, Some(&c), true), Ok(Payload::Erased { .. })));
+    use AuditError::{InvalidPayload, InvalidSalt};
+    for (format, salt, commitment, erased, want) in [
+        (1, None, None, true, InvalidPayload),
+        (1, Some(sl.as_str()), None, false, InvalidPayload),
+        (2, None, Some(c.as_str()), false, InvalidPayload),
+        (2, Some(sl.as_str()), Some(c.as_str()), true, InvalidPayload),
+        (2, Some(sl.as_str()), None, false, InvalidPayload),
+        (2, Some("zz"), Some(c.as_str()), false, InvalidSalt),
+        (3, None, None, false, InvalidPayload),
+    ] {
+        assert_eq!(Payload::from_parts(format, salt, commitment, erased), Err(want), "{format} {salt:?} {erased}");
+    }
 }
 
 /// Moving bytes from one field to its neighbour changes the encoding: every field is
@@ -331,7 +439,10 @@ fn serde_shapes() {
 
 #[test]
 fn empty_log() {
-    assert_eq!(verify([], ChainHead::GENESIS).unwrap(), VerifySummary { entries: 0, head: ChainHead::GENESIS });
+    assert_eq!(
+        verify([], ChainHead::GENESIS).unwrap(),
+        VerifySummary { entries: 0, erased: 0, head: ChainHead::GENESIS }
+    );
     let (_, head) = sample_chain(3);
     assert_eq!(verify([], head).unwrap_err(), ChainBreak { seq: 1, kind: BreakKind::Truncated { recorded_seq: 3 } });
 }
@@ -434,7 +545,7 @@ fn resume_from_a_checked_head() {
     for e in &entries[3..] {
         v.push(e).unwrap();
     }
-    assert_eq!(v.finish(head).unwrap(), VerifySummary { entries: 3, head });
+    assert_eq!(v.finish(head).unwrap(), VerifySummary { entries: 3, erased: 0, head });
 
     // A log rewritten before the exported head fails from the resume point, although it is
     // consistent in itself and matches its own recorded head.
@@ -446,7 +557,7 @@ fn resume_from_a_checked_head() {
     assert_eq!(v.push(&rewritten[3]), Err(ChainBreak { seq: 4, kind: BreakKind::PrevMismatch }));
 
     let summary = Verifier::resume(head).finish_unanchored().unwrap();
-    assert_eq!(summary, VerifySummary { entries: 0, head });
+    assert_eq!(summary, VerifySummary { entries: 0, erased: 0, head });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -533,6 +644,12 @@ enum Tamper {
     RewriteFrom { move_head: bool },
     /// Append a well-formed entry without moving the head.
     AppendUnrecorded,
+    /// Erase a format 2 payload, as retention does: not a break.
+    Erase,
+    /// Erase a payload, then put a different detail back.
+    EraseThenRefill,
+    /// Replace a payload and its commitment, then mark it erased.
+    RecommitErased,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -568,6 +685,9 @@ fn arb_tamper() -> impl Strategy<Value = Tamper> {
         1 => prop_oneof![-3i64..0, 1i64..4].prop_map(Tamper::Renumber),
         1 => any::<bool>().prop_map(|move_head| Tamper::RewriteFrom { move_head }),
         1 => Just(Tamper::AppendUnrecorded),
+        1 => Just(Tamper::Erase),
+        1 => Just(Tamper::EraseThenRefill),
+        1 => Just(Tamper::RecommitErased),
     ]
 }
 
@@ -633,6 +753,34 @@ fn apply(
         }
         Tamper::Edit(field) => {
             alter(&mut rows[k].record, field);
+            let kind = match (field, rows[k].payload) {
+                // The chain covers a format 2 detail through its commitment.
+                (Field::Detail, Payload::Committed { .. }) => BreakKind::PayloadMismatch,
+                _ => BreakKind::HashMismatch,
+            };
+            brk(seq, kind)
+        }
+        Tamper::Erase => {
+            // Retention's erasure: allowed, detectable only as a count.
+            if !rows[k].erase() {
+                return None;
+            }
+            None
+        }
+        Tamper::EraseThenRefill => {
+            // An erased entry given back a (false) detail.
+            if !rows[k].erase() {
+                return None;
+            }
+            alter(&mut rows[k].record, Field::Detail);
+            brk(seq, BreakKind::PayloadMismatch)
+        }
+        Tamper::RecommitErased => {
+            // A payload replaced together with its commitment, then "erased" to hide it.
+            let Payload::Committed { salt, .. } = rows[k].payload else { return None };
+            alter(&mut rows[k].record, Field::Detail);
+            rows[k].payload = Payload::Committed { salt, commitment: super::commitment(&salt, &rows[k].record.detail) };
+            rows[k].erase();
             brk(seq, BreakKind::HashMismatch)
         }
         Tamper::EditAndRehash => {
@@ -705,14 +853,14 @@ proptest! {
     #[test]
     fn a_chain_of_random_records_verifies(records in proptest::collection::vec(arb_record(), 0..12)) {
         let (entries, head) = build(records.clone());
-        prop_assert_eq!(verify(&entries, head), Ok(VerifySummary { entries: records.len() as u64, head }));
+        prop_assert_eq!(verify(&entries, head), Ok(VerifySummary { entries: records.len() as u64, erased: 0, head }));
         for (e, r) in entries.iter().zip(&records) {
             prop_assert_eq!(&e.record, r);
         }
         // Through JSON (the HTTP layer) and the store's columns, entries stay verifiable.
         let json = serde_json::to_string(&entries).unwrap();
         let back: Vec<AuditEntry> = serde_json::from_str(&json).unwrap();
-        prop_assert_eq!(verify(&back, head), Ok(VerifySummary { entries: records.len() as u64, head }));
+        prop_assert_eq!(verify(&back, head), Ok(VerifySummary { entries: records.len() as u64, erased: 0, head }));
         for e in &entries {
             let r = &e.record;
             let detail = Detail::from_json(&r.detail.to_canonical_json()).unwrap();
@@ -728,6 +876,13 @@ proptest! {
                     object,
                     detail,
                 },
+                payload: Payload::from_parts(
+                    e.payload.format(),
+                    e.payload.salt().map(|s| s.to_hex()).as_deref(),
+                    e.payload.commitment().map(|c| c.to_hex()).as_deref(),
+                    e.payload.is_erased(),
+                )
+                .unwrap(),
                 prev_hash: ChainHash::from_hex(&e.prev_hash.to_hex()).unwrap(),
                 hash: ChainHash::from_hex(&e.hash.to_hex()).unwrap(),
             };
@@ -740,9 +895,11 @@ proptest! {
         records in proptest::collection::vec(arb_record(), 1..10),
         k in any::<proptest::sample::Index>(),
         other in any::<proptest::sample::Index>(),
+        inline in any::<proptest::sample::Index>(),
         tamper in arb_tamper(),
     ) {
-        let (entries, head) = build(records);
+        let inline = inline.index(records.len() + 1);
+        let (entries, head) = build_from(records, inline);
         let (k, other) = (k.index(entries.len()), other.index(entries.len()));
         let Some((rows, recorded, expected)) = apply(&entries, head, k, other, tamper) else {
             return Ok(());

@@ -11,6 +11,7 @@ pub mod live;
 pub mod notify;
 pub mod platform;
 pub mod principal;
+pub mod pseudonym;
 pub mod queue;
 pub mod retention;
 pub mod rights;
@@ -61,6 +62,8 @@ pub struct App {
     availability_cache: Arc<cache::AvailabilityCache>,
     /// The key that names sign-in failures (`server_keys.throttle`), read once from the store.
     throttle_key: Arc<tokio::sync::OnceCell<[u8; 32]>>,
+    /// The key of citizens' pseudonyms in the audit log (`server_keys.audit_pseudonym`).
+    pseudonym_key: Arc<tokio::sync::OnceCell<[u8; 32]>>,
     /// Live boards of the centres someone watches.
     pub live: Arc<live::Hub>,
 }
@@ -74,6 +77,7 @@ impl App {
             settings: Arc::new(settings),
             availability_cache,
             throttle_key: Arc::default(),
+            pseudonym_key: Arc::default(),
             live: Arc::default(),
         }
     }

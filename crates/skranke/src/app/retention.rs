@@ -54,6 +54,7 @@ fn refusal(e: RetentionError) -> AppError {
     let code = match e {
         RetentionError::BelowMinimum { class, .. } => match class {
             RetentionClass::MessageRecords => "retention_min_message_records",
+            RetentionClass::AuditPayloads => "retention_min_audit_payloads",
             _ => "retention_min_one_day",
         },
         RetentionError::AboveMaximum { .. } => "retention_above_maximum",

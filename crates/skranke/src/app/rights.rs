@@ -155,7 +155,8 @@ pub async fn export_by_staff(app: &App, p: &Principal, reference: &str) -> Resul
 /// Erasure on the citizen's request (Art. 17): the name, e-mail and phone on the booking, the
 /// booking's address, and the recipient of its messages go now. The booking's time, service and
 /// status stay (statistics; they no longer identify anyone), as do the records that messages
-/// were sent (breach scoping, [`KEPT_AFTER_ERASURE`]) and the audit log (accountability).
+/// were sent (breach scoping, [`KEPT_AFTER_ERASURE`]) and the audit log (accountability), whose
+/// pseudonyms of the booking's addresses no longer resolve.
 /// A booking still to come must be cancelled first.
 ///
 /// # Errors
@@ -166,7 +167,16 @@ pub async fn erase_for_holder(app: &App, id: AppointmentId, token: Option<&str>)
         return Err(AppError::Field { field: "booking", code: "rights_cancel_first" });
     }
     let centre = app.store.get_centre(a.centre_id).await?.ok_or(AppError::NotFound("booking"))?;
-    let record = audit(app, centre.centre.organisation_id, Actor::Anonymous, "citizen.data_erased", id, "manage_link");
-    app.store.erase_booking_identity(id, &[record]).await?;
+    let org = centre.centre.organisation_id;
+    // The audit's pseudonyms of the booking's addresses stop naming the citizen too.
+    let held = app.store.citizen_record(id).await?;
+    let mut pseudonyms = Vec::new();
+    for address in a.citizen_email.iter().chain(held.addresses.iter().map(|h| &h.address)) {
+        if address.split_once('@').is_some_and(|(local, _)| !local.is_empty()) {
+            pseudonyms.push(app.address_pseudonym(Some(org), address).await?);
+        }
+    }
+    let record = audit(app, org, Actor::Anonymous, "citizen.data_erased", id, "manage_link");
+    app.store.erase_booking_identity(id, &pseudonyms, &[record]).await?;
     Ok(())
 }

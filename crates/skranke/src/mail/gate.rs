@@ -20,7 +20,8 @@ use super::{HeldFacts, MailPayload, Rendered};
 use crate::app::App;
 use crate::i18n::Lang;
 use crate::store::{
-    AddressRecord, GateOutcome, NewMessage, OutboxFinish, OutboxMessage, Owner, OwnerKind, Store, StoreError,
+    AddressRecord, GateOutcome, NewMessage, OutboxFinish, OutboxMessage, Owner, OwnerKind, PseudonymUse, Store,
+    StoreError,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,7 +191,24 @@ pub(crate) async fn finish(
     if let Some(appointment) = msg.appointment_id {
         subjects.push(format!("appointment:{appointment}"));
     }
-    let audit = vec![audit_record(msg, record, judged, &subjects, now)?];
+    // Anyone outside the organisation is named in the audit by a pseudonym (issue 7, point 4).
+    let organisation = msg.organisation_id.or(record.map(|r| r.organisation));
+    let address = record.map_or(msg.recipient.as_str(), |r| r.address.as_str());
+    let mut pseudonyms = Vec::new();
+    let recipient = if record.is_some_and(|r| r.audience().is_internal()) || address.is_empty() {
+        address.to_owned()
+    } else {
+        let pseudonym = app.address_pseudonym(organisation, address).await?;
+        pseudonyms.push(PseudonymUse {
+            pseudonym: pseudonym.clone(),
+            organisation,
+            kind: "address",
+            value: address.trim().to_lowercase(),
+            at: now,
+        });
+        pseudonym
+    };
+    let audit = vec![audit_record(msg, record, &recipient, judged, &subjects, now)?];
     // An alert about an alert would loop; the held page shows it anyway.
     let alerts = match (judged.outcome, msg.template.as_str()) {
         (Outcome::Send, _) | (_, "message_held") => Vec::new(),
@@ -207,12 +225,13 @@ pub(crate) async fn finish(
             .then(|| judged.subjects.iter().find(|s| s.starts_with("visit:")).cloned())
             .flatten(),
     };
-    Ok(OutboxFinish { id: msg.id, outcome, at: now, alerts, audit })
+    Ok(OutboxFinish { id: msg.id, outcome, at: now, alerts, audit, pseudonyms })
 }
 
 fn audit_record(
     msg: &OutboxMessage,
     record: Option<&AddressRecord>,
+    recipient: &str,
     judged: &Judged,
     subjects: &[String],
     now: Timestamp,
@@ -228,7 +247,7 @@ fn audit_record(
         "classes": judged.classes.to_names(),
         "subjects": subjects,
         "address_id": record.map(|r| r.id.to_string()),
-        "recipient": record.map_or(msg.recipient.as_str(), |r| r.address.as_str()),
+        "recipient": recipient,
         "registrable_domain": record.map(|r| r.registrable_domain.as_str()),
         "audience": record.map(|r| r.audience().as_str()),
         "rule": judged.rule,

@@ -155,7 +155,7 @@ impl Worker {
                 }
             };
             match step {
-                Step::Done(finish) => outcomes.add(finish),
+                Step::Done(finish) => outcomes.add(finish.map(|f| *f)),
                 // Polled with this task (whenever it waits on them below), not spawned: spawned
                 // sends measured no faster, each waking another thread.
                 Step::Send(send) => flying.push(self.send(msg, send)),
@@ -201,7 +201,7 @@ impl Worker {
         let Some((payload, rendered)) = prepared else {
             tracing::error!(message_id = %msg.id, template = %msg.template, "message cannot be rendered; held");
             let judged = Judged::held(Outcome::Hold, "render_failed", DataClasses::EMPTY);
-            return gate::finish(&self.app, msg, None, &judged, now).await.map(|f| Step::Done(Some(f)));
+            return gate::finish(&self.app, msg, None, &judged, now).await.map(|f| Step::Done(Some(Box::new(f))));
         };
         let transport = match &self.settings.transport {
             // The dev mailbox never leaves the database: as private as a TLS relay.
@@ -212,7 +212,7 @@ impl Worker {
         let judged = judged.with_subjects(payload.subjects());
         if judged.outcome != Outcome::Send {
             tracing::warn!(message_id = %msg.id, template = %msg.template, reason = judged.reason, "message not sent");
-            return gate::finish(&self.app, msg, record.as_ref(), &judged, now).await.map(|f| Step::Done(Some(f)));
+            return gate::finish(&self.app, msg, record.as_ref(), &judged, now).await.map(|f| Step::Done(Some(Box::new(f))));
         }
         Ok(Step::Send(Box::new(ToSend { payload, rendered, record, judged })))
     }
@@ -279,8 +279,8 @@ pub const SEND_AT_ONCE: usize = super::smtp::MAX_CONNECTIONS;
 
 /// What [`Worker::judge`] decided.
 enum Step {
-    /// Nothing to send: the outcome to write.
-    Done(Option<OutboxFinish>),
+    /// Nothing to send: the outcome to write (boxed: the gate's outcome is the larger variant).
+    Done(Option<Box<OutboxFinish>>),
     /// The gate let it through.
     Send(Box<ToSend>),
 }

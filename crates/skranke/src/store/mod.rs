@@ -920,11 +920,18 @@ pub trait Store: Send + Sync {
     /// What is held about the citizen of a booking besides the booking (Art. 15).
     fn citizen_record(&self, appointment: AppointmentId) -> impl Future<Output = StoreResult<CitizenRecord>> + Send;
     /// Anonymises one booking now (Art. 17), as retention would later, with its audit entry.
+    /// `pseudonyms` (of the booking's addresses in the audit log) stop naming anyone.
     fn erase_booking_identity(
         &self,
         appointment: AppointmentId,
+        pseudonyms: &[String],
         audit: &[AuditRecord],
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// What each of `pseudonyms` stands for, where the mapping is still kept.
+    fn resolve_pseudonyms(
+        &self,
+        pseudonyms: &[String],
+    ) -> impl Future<Output = StoreResult<std::collections::HashMap<String, String>>> + Send;
     /// Marks a domain event routed and writes its messages; `false` if it was routed already.
     fn route_event(
         &self,
@@ -1133,7 +1140,8 @@ forward! {
     fn set_retention(&self, organisation: OrganisationId, class: &str, days: u32, by: UserId, now: Timestamp, audit: &[AuditRecord]) -> StoreResult<()>;
     fn apply_retention(&self, organisation: OrganisationId, class: skranke_core::retention::RetentionClass, cutoff: Timestamp, limit: u32) -> StoreResult<u64>;
     fn citizen_record(&self, appointment: AppointmentId) -> StoreResult<CitizenRecord>;
-    fn erase_booking_identity(&self, appointment: AppointmentId, audit: &[AuditRecord]) -> StoreResult<()>;
+    fn erase_booking_identity(&self, appointment: AppointmentId, pseudonyms: &[String], audit: &[AuditRecord]) -> StoreResult<()>;
+    fn resolve_pseudonyms(&self, pseudonyms: &[String]) -> StoreResult<std::collections::HashMap<String, String>>;
     fn breach_scope_rows(&self, target: &skranke_core::breach::Target, window: skranke_core::breach::Window, organisation: Option<OrganisationId>) -> StoreResult<Vec<skranke_core::breach::ScopeRow>>;
     fn subject_info(&self, subjects: &[skranke_core::breach::SubjectRef]) -> StoreResult<Vec<(skranke_core::breach::SubjectRef, skranke_core::breach::SubjectInfo)>>;
     fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;

@@ -149,6 +149,20 @@ pub struct OutboxFinish {
     pub at: Timestamp,
     pub alerts: Vec<NewMessage>,
     pub audit: Vec<skranke_core::audit::AuditRecord>,
+    /// The pseudonyms `audit` uses, with what they stand for (written with it).
+    pub pseudonyms: Vec<PseudonymUse>,
+}
+
+/// A keyed pseudonym used in an audit entry, what it stands for and when it was used: a row of
+/// `audit_pseudonyms` (schema v16), kept under its own retention class.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PseudonymUse {
+    pub pseudonym: String,
+    pub organisation: Option<skranke_core::ids::OrganisationId>,
+    /// What kind of value: `address`.
+    pub kind: &'static str,
+    pub value: String,
+    pub at: jiff::Timestamp,
 }
 
 /// An address whose notifications have gone unacknowledged past the threshold (RS-40).

@@ -42,6 +42,7 @@ impl PgStore {
             (13, "breach_scope", include_str!("../../migrations/postgres/0013_breach_scope.sql")),
             (14, "breach_cases", include_str!("../../migrations/postgres/0014_breach_cases.sql")),
             (15, "retention", include_str!("../../migrations/postgres/0015_retention.sql")),
+            (16, "audit_payloads", include_str!("../../migrations/postgres/0016_audit_payloads.sql")),
         ])
     }
 

@@ -172,11 +172,16 @@ macro_rules! shared_store_impl {
             for chunk in records.chunks(AUDIT_ROWS_PER_INSERT) {
                 let mut insert = sqlx::QueryBuilder::<Db>::new(
                     "INSERT INTO audit_log (seq, at, organisation_id, actor_kind, actor_id, actor_label, action, \
-                     object_kind, object_id, detail, prev_hash, hash) ",
+                     object_kind, object_id, detail, prev_hash, hash, format, payload_salt, commitment) ",
                 );
                 let mut overflow = false;
                 insert.push_values(chunk, |mut row, record| {
-                    let entry = audit::chain(head, record.clone());
+                    // Format 2 (schema v16): a fresh random salt per entry, so an erased payload's
+                    // commitment confirms no guess about what it said.
+                    let mut salt = [0u8; 16];
+                    rand::fill(&mut salt);
+                    let salt = audit::PayloadSalt::from_bytes(salt);
+                    let entry = audit::chain(head, record.clone(), salt);
                     let object = entry.record.object.as_ref();
                     overflow |= i64::try_from(entry.seq).is_err();
                     row.push_bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
@@ -190,7 +195,10 @@ macro_rules! shared_store_impl {
                         .push_bind(object.map(|o| o.id().to_owned()))
                         .push_bind(entry.record.detail.to_canonical_json())
                         .push_bind(entry.prev_hash.to_hex())
-                        .push_bind(entry.hash.to_hex());
+                        .push_bind(entry.hash.to_hex())
+                        .push_bind(i32::from(entry.payload.format()))
+                        .push_bind(entry.payload.salt().map(|s| s.to_hex()))
+                        .push_bind(entry.payload.commitment().map(|c| c.to_hex()));
                     head = entry.head();
                 });
                 if overflow {
@@ -230,7 +238,8 @@ macro_rules! shared_store_impl {
                 // the one decoder of audit rows reads them.
                 let rows = sqlx::query(
                     "SELECT id AS seq, at, organisation_id, actor_kind, actor_id, actor_label, action, object_kind, \
-                     object_id, detail, $2 AS prev_hash, $2 AS hash FROM audit_inbox ORDER BY id LIMIT $1",
+                     object_id, detail, $2 AS prev_hash, $2 AS hash, 1 AS format, CAST(NULL AS TEXT) AS payload_salt, \
+                     CAST(NULL AS TEXT) AS commitment FROM audit_inbox ORDER BY id LIMIT $1",
                 )
                 .bind(CHAIN_BATCH)
                 .bind(ChainHash::GENESIS.to_hex())
@@ -280,6 +289,9 @@ macro_rules! shared_store_impl {
             detail: String,
             prev_hash: String,
             hash: String,
+            format: i32,
+            payload_salt: Option<String>,
+            commitment: Option<String>,
         }
 
         fn audit_entry_from_row(r: &DbRow) -> StoreResult<AuditEntry> {
@@ -296,6 +308,9 @@ macro_rules! shared_store_impl {
                 detail: r.try_get("detail")?,
                 prev_hash: r.try_get("prev_hash")?,
                 hash: r.try_get("hash")?,
+                format: r.try_get("format")?,
+                payload_salt: r.try_get("payload_salt")?,
+                commitment: r.try_get("commitment")?,
             })
         }
 
@@ -314,11 +329,25 @@ macro_rules! shared_store_impl {
                 actor,
                 action: audit::Action::new(&p.action).map_err(|_| bad("action"))?,
                 object,
-                detail: audit::Detail::from_json(&p.detail).map_err(|_| bad("detail"))?,
+                // An erased payload is the empty text (schema v16), which no detail encodes to.
+                detail: if p.detail.is_empty() {
+                    audit::Detail::empty()
+                } else {
+                    audit::Detail::from_json(&p.detail).map_err(|_| bad("detail"))?
+                },
             };
+            let format = u8::try_from(p.format).map_err(|_| bad("format"))?;
+            let payload = audit::Payload::from_parts(
+                format,
+                p.payload_salt.as_deref(),
+                p.commitment.as_deref(),
+                p.detail.is_empty(),
+            )
+            .map_err(|_| bad("payload"))?;
             Ok(AuditEntry {
                 seq: u64::try_from(seq).map_err(|_| bad("seq"))?,
                 record,
+                payload,
                 prev_hash: ChainHash::from_hex(&p.prev_hash).map_err(|_| bad("prev_hash"))?,
                 hash: ChainHash::from_hex(&p.hash).map_err(|_| bad("hash"))?,
             })
@@ -340,6 +369,9 @@ macro_rules! shared_store_impl {
                 String,
                 String,
                 String,
+                i32,
+                Option<String>,
+                Option<String>,
             );
             let uuid = |hex: Option<String>| -> Result<Option<Uuid>, ()> {
                 hex.map(|h| Uuid::try_parse(&h).map_err(|_| ())).transpose()
@@ -360,6 +392,9 @@ macro_rules! shared_store_impl {
                         detail: c.9,
                         prev_hash: c.10,
                         hash: c.11,
+                        format: c.12,
+                        payload_salt: c.13,
+                        commitment: c.14,
                     };
                     audit_entry_from_parts(parts).ok()
                 })
@@ -1296,7 +1331,8 @@ macro_rules! shared_store_impl {
                 }
                 let rows = sqlx::query(
                     "SELECT seq, at, organisation_id, actor_kind, actor_id, actor_label, action, object_kind, \
-                     object_id, detail, prev_hash, hash FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                     object_id, detail, prev_hash, hash, format, payload_salt, commitment FROM audit_log \
+                     WHERE seq > $1 ORDER BY seq LIMIT $2",
                 )
                 .bind(i64::try_from(after).unwrap_or(i64::MAX))
                 .bind(i64::from(limit))

@@ -668,7 +668,7 @@ macro_rules! account_store_methods {
             // Built from fixed fragments only; every value is a bound parameter.
             let mut sql = String::from(
                 "SELECT seq, at, organisation_id, actor_kind, actor_id, actor_label, action, object_kind, \
-                 object_id, detail, prev_hash, hash FROM audit_log WHERE ",
+                 object_id, detail, prev_hash, hash, format, payload_salt, commitment FROM audit_log WHERE ",
             );
             let mut n = 0;
             let mut next = || {

@@ -110,13 +110,31 @@ macro_rules! retention_store_methods {
             Ok(crate::store::CitizenRecord { addresses, messages, visits })
         }
 
+        async fn resolve_pseudonyms(&self, pseudonyms: &[String]) -> StoreResult<std::collections::HashMap<String, String>> {
+            let mut out = std::collections::HashMap::new();
+            for chunk in pseudonyms.chunks(ID_LIST_MAX) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT pseudonym, value FROM audit_pseudonyms WHERE pseudonym IN (");
+                let mut list = q.separated(", ");
+                for p in chunk {
+                    list.push_bind(p.clone());
+                }
+                q.push(")");
+                for r in q.build().fetch_all(&self.pool).await? {
+                    out.insert(r.try_get("pseudonym")?, r.try_get("value")?);
+                }
+            }
+            Ok(out)
+        }
+
         async fn erase_booking_identity(
             &self,
             appointment: skranke_core::ids::AppointmentId,
+            pseudonyms: &[String],
             audit: &[AuditRecord],
         ) -> StoreResult<()> {
             let mut tx = self.begin_write().await?;
             anonymise_bookings(&mut tx, &[appointment.as_uuid()]).await?;
+            forget_pseudonyms_tx(&mut tx, pseudonyms).await?;
             append_audit_tx(&mut tx, audit).await?;
             tx.commit().await?;
             Ok(())
@@ -221,6 +239,32 @@ macro_rules! retention_store_methods {
                     .rows_affected();
                     copies + bodies
                 }
+                C::AuditPseudonyms => sqlx::query(
+                    "DELETE FROM audit_pseudonyms WHERE pseudonym IN (SELECT pseudonym FROM audit_pseudonyms \
+                     WHERE organisation_id = $1 AND last_at < $2 ORDER BY last_at LIMIT $3)",
+                )
+                .bind(org)
+                .bind(cutoff)
+                .bind(limit)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected(),
+                C::AuditPayloads => {
+                    // Format 2 entries only (a salt): the chain covers their payload through its
+                    // commitment, which stays. Format 1 entries (before schema v16) cannot lose
+                    // theirs without breaking the chain; entries without an organisation are
+                    // the platform's, under no organisation's policy.
+                    sqlx::query(
+                        "UPDATE audit_log SET detail = '', payload_salt = NULL WHERE seq IN (SELECT seq FROM audit_log \
+                         WHERE organisation_id = $1 AND payload_salt IS NOT NULL AND at < $2 ORDER BY organisation_id, at LIMIT $3)",
+                    )
+                    .bind(org)
+                    .bind(cutoff)
+                    .bind(limit)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                }
                 C::MessageRecords => {
                     let ids = due_ids(
                         &mut tx,
@@ -267,6 +311,54 @@ macro_rules! retention_helpers {
         /// `$3` the batch size.
         async fn due_ids(tx: &mut Tx, sql: &'static str, org: Uuid, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>> {
             Ok(sqlx::query_scalar(sql).bind(org).bind(cutoff).bind(limit).fetch_all(&mut **tx).await?)
+        }
+
+        /// Deletes what `pseudonyms` stand for: the audit entries that use them stay, and no
+        /// longer name anyone.
+        async fn forget_pseudonyms_tx(tx: &mut Tx, pseudonyms: &[String]) -> StoreResult<()> {
+            for chunk in pseudonyms.chunks(ID_LIST_MAX) {
+                let mut q = sqlx::QueryBuilder::<Db>::new("DELETE FROM audit_pseudonyms WHERE pseudonym IN (");
+                let mut list = q.separated(", ");
+                for p in chunk {
+                    list.push_bind(p.clone());
+                }
+                q.push(")");
+                q.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        /// Records what `pseudonyms` stand for, with the time of their latest use; one row per
+        /// pseudonym (PostgreSQL refuses to update a row twice in one statement, so duplicates
+        /// are merged first).
+        async fn record_pseudonyms_tx(tx: &mut Tx, pseudonyms: &[crate::store::PseudonymUse]) -> StoreResult<()> {
+            let mut latest: std::collections::BTreeMap<&str, &crate::store::PseudonymUse> = std::collections::BTreeMap::new();
+            for p in pseudonyms {
+                let e = latest.entry(p.pseudonym.as_str()).or_insert(p);
+                if p.at > e.at {
+                    *e = p;
+                }
+            }
+            let rows: Vec<_> = latest.into_values().collect();
+            for chunk in rows.chunks(100) {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "INSERT INTO audit_pseudonyms (pseudonym, organisation_id, kind, value, first_at, last_at) ",
+                );
+                q.push_values(chunk, |mut row, p| {
+                    row.push_bind(p.pseudonym.clone())
+                        .push_bind(p.organisation.map(|o| o.as_uuid()))
+                        .push_bind(p.kind)
+                        .push_bind(p.value.clone())
+                        .push_bind(us(p.at))
+                        .push_bind(us(p.at));
+                });
+                q.push(
+                    " ON CONFLICT (pseudonym) DO UPDATE SET last_at = CASE WHEN excluded.last_at > audit_pseudonyms.last_at \
+                     THEN excluded.last_at ELSE audit_pseudonyms.last_at END",
+                );
+                q.build().execute(&mut **tx).await?;
+            }
+            Ok(())
         }
 
         /// Blanks the citizen's name and contact details on the bookings `ids`, reduces their

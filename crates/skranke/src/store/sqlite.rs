@@ -74,6 +74,7 @@ impl SqliteStore {
             (13, "breach_scope", include_str!("../../migrations/sqlite/0013_breach_scope.sql")),
             (14, "breach_cases", include_str!("../../migrations/sqlite/0014_breach_cases.sql")),
             (15, "retention", include_str!("../../migrations/sqlite/0015_retention.sql")),
+            (16, "audit_payloads", include_str!("../../migrations/sqlite/0016_audit_payloads.sql")),
         ])
     }
 
@@ -127,7 +128,8 @@ impl SqliteStore {
 
     const AUDIT_PAGE_JSON_SQL: Option<&'static str> = Some(
         "SELECT json_group_array(json_array(seq, at, nullif(hex(organisation_id), ''), actor_kind, \
-         nullif(hex(actor_id), ''), actor_label, action, object_kind, object_id, detail, prev_hash, hash) ORDER BY seq) \
+         nullif(hex(actor_id), ''), actor_label, action, object_kind, object_id, detail, prev_hash, hash, format, \
+         payload_salt, commitment) ORDER BY seq) \
          FROM (SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2)",
     );
 

@@ -319,6 +319,29 @@ async fn booking_with_email_is_held_until_the_code_is_typed() {
     assert_eq!(mails.len(), 2);
     assert!(mails.iter().all(|m| !m.body_text.contains("Ydelse 11") && !m.body_text.contains("Service 11")));
     assert!(mails.iter().any(|m| m.body_text.contains("tirsdag 1. december 2026 kl. 09:00")));
+
+    // Issue 7, point 4: the audit names the citizen by a keyed pseudonym, never the address, and
+    // the mapping (kept under its own retention) says whom it stands for.
+    let store = &app.server.app.store;
+    let mut sent = Vec::new();
+    for _ in 0..100 {
+        store.chain_audit_inbox().await.unwrap();
+        sent = store.audit_page(0, 1000).await.unwrap();
+        sent.retain(|e| e.record.action.as_str() == "mail.sent");
+        if sent.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(sent.len(), 2);
+    let pseudonym = app.server.app.address_pseudonym(sent[0].record.organisation, "borger@example.com").await.unwrap();
+    for e in &sent {
+        assert_eq!(e.record.detail.get("recipient").and_then(|r| r.as_str()), Some(pseudonym.as_str()));
+        assert_eq!(e.record.detail.get("registrable_domain").and_then(|r| r.as_str()), Some("example.com"));
+        assert!(!e.record.detail.to_canonical_json().contains("borger@"), "{:?}", e.record.detail);
+    }
+    let known = store.resolve_pseudonyms(std::slice::from_ref(&pseudonym)).await.unwrap();
+    assert_eq!(known.get(&pseudonym).map(String::as_str), Some("borger@example.com"));
     app.server.shutdown().await;
 }
 

@@ -7,6 +7,7 @@ use serde_json::json;
 use skranke::audit_verify::{Outcome, verify};
 use skranke_core::audit::{Action, Actor, AuditRecord, BreakKind, Detail, Label, ObjectRef};
 use skranke_core::ids::OrganisationId;
+use skranke_core::retention::RetentionClass;
 use uuid::Uuid;
 
 use crate::support::*;
@@ -23,6 +24,7 @@ both!(
     another_writer_moving_the_head_is_noticed,
     many_writers_at_once_make_one_chain,
     entries_a_dead_writer_left_unchained_are_chained_by_verify,
+    erased_payloads_verify_and_tampering_is_still_caught,
 );
 
 fn record(i: u32) -> AuditRecord {
@@ -81,7 +83,8 @@ async fn an_edited_detail_is_named<S: TestDb>(store: S) {
     store
         .execute("UPDATE audit_log SET detail = '{\"duration_minutes\":{\"new\":99,\"old\":10}}' WHERE seq = 4", &[])
         .await;
-    assert_eq!(broken_at(&store).await, (4, BreakKind::HashMismatch));
+    // The chain covers the detail through its commitment (format 2).
+    assert_eq!(broken_at(&store).await, (4, BreakKind::PayloadMismatch));
 }
 
 async fn a_deleted_entry_is_named<S: TestDb>(store: S) {
@@ -148,7 +151,15 @@ async fn the_cli_exits_non_zero_and_names_the_entry() {
     };
     let ok = run();
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
-    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("intact: 30 entries"));
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("intact: 30 entries (0 with the payload erased)"));
+    // After retention erased the payloads of the first 14: still intact, and it says so.
+    let org = OrganisationId::from_uuid(Uuid::from_u128(7));
+    skranke::store::Store::apply_retention(&store, org, RetentionClass::AuditPayloads, record(15).at, 1000)
+        .await
+        .unwrap();
+    let erased = run();
+    assert_eq!(erased.status.code(), Some(0), "{}", String::from_utf8_lossy(&erased.stdout));
+    assert!(String::from_utf8_lossy(&erased.stdout).starts_with("intact: 30 entries (14 with the payload erased)"));
     store.execute("UPDATE audit_log SET action = 'service.delete' WHERE seq = 5", &[]).await;
     let broken = run();
     assert_eq!(broken.status.code(), Some(1));
@@ -162,7 +173,7 @@ async fn the_cli_exits_non_zero_and_names_the_entry() {
 async fn another_writer_moving_the_head_is_noticed<S: TestDb>(store: S) {
     seed(&store).await;
     let head = store.audit_head().await.unwrap();
-    let entry = skranke_core::audit::chain(head, record(100));
+    let entry = skranke_core::audit::chain_inline(head, record(100));
     let object = entry.record.object.clone().unwrap();
     let inserted = store
         .execute(
@@ -244,4 +255,39 @@ async fn entries_a_dead_writer_left_unchained_are_chained_by_verify<S: TestDb>(s
     }
     assert_eq!(store.scalar("SELECT COUNT(*) FROM audit_inbox", &[]).await, 0);
     assert_eq!(store.audit_head().await.unwrap().seq, 33);
+}
+
+/// Issue 7, point 4: retention erases the payloads of old entries (the detail and its salt); the
+/// chain still verifies, counting them, and tampering with an erased entry is still caught.
+async fn erased_payloads_verify_and_tampering_is_still_caught<S: TestDb>(store: S) {
+    seed(&store).await;
+    let org = OrganisationId::from_uuid(Uuid::from_u128(7));
+    // Entries 1–14 are older than the cutoff (record(15)'s time), in two batches of 10 and 4.
+    let cutoff = record(15).at;
+    assert_eq!(store.apply_retention(org, RetentionClass::AuditPayloads, cutoff, 10).await.unwrap(), 10);
+    assert_eq!(store.apply_retention(org, RetentionClass::AuditPayloads, cutoff, 10).await.unwrap(), 4);
+    assert_eq!(store.apply_retention(org, RetentionClass::AuditPayloads, cutoff, 10).await.unwrap(), 0);
+    assert_eq!(
+        store.scalar("SELECT COUNT(*) FROM audit_log WHERE detail = '' AND payload_salt IS NULL", &[]).await,
+        14
+    );
+    assert_eq!(store.scalar("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%duration%'", &[]).await, 16);
+    match verify(&store).await.unwrap() {
+        Outcome::Intact(summary) => assert_eq!((summary.entries, summary.erased), (30, 14)),
+        other => panic!("expected an intact chain after erasure, got {other:?}"),
+    }
+    let page = store.audit_page(0, 1).await.unwrap();
+    assert!(page[0].payload.is_erased() && page[0].record.detail.as_map().is_empty());
+    assert_eq!(page[0].record.action.as_str(), "service.update", "the header stays");
+
+    // The header of an erased entry is still bound.
+    let actor = "UPDATE audit_log SET actor_label = 'someone.else@example.org' WHERE seq = 6";
+    store.execute(actor, &[]).await;
+    assert_eq!(broken_at(&store).await, (6, BreakKind::HashMismatch));
+    store.execute("UPDATE audit_log SET actor_label = 'admin@eksempel-kommune.example.org' WHERE seq = 6", &[]).await;
+    assert!(matches!(verify(&store).await.unwrap(), Outcome::Intact(_)));
+    // So is its commitment.
+    let commitment = "UPDATE audit_log SET commitment = '0000000000000000000000000000000000000000000000000000000000000000' WHERE seq = 9";
+    store.execute(commitment, &[]).await;
+    assert_eq!(broken_at(&store).await, (9, BreakKind::HashMismatch));
 }

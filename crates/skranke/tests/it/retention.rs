@@ -138,6 +138,26 @@ async fn retention_removes_exactly_what_the_periods_say_and_is_idempotent<S: Tes
     let about_old = sent(&store, org, old_address, Some(old), 100).await;
     let copy_young = sent(&store, org, mailed, None, 10).await;
     let bookings_before = store.scalar("SELECT COUNT(*) FROM appointments WHERE status = 'cancelled'", &[]).await;
+    // The audit: what two pseudonyms stand for, last used 800 days ago (past the two-year default)
+    // and 100 days ago; entries of this organisation six years old (past five) and four.
+    for (pseudonym, days) in [("ps_old", 800), ("ps_recent", 100)] {
+        store
+            .execute(
+                "INSERT INTO audit_pseudonyms (pseudonym, organisation_id, kind, value, first_at, last_at) \
+                 VALUES ($1, $2, 'address', 'x@example.org', $3, $3)",
+                &[Arg::Text(pseudonym.into()), Arg::Id(org.as_uuid()), at(days_ago(days))],
+            )
+            .await;
+    }
+    let audit_at = |days| skranke_core::audit::AuditRecord {
+        at: days_ago(days),
+        organisation: Some(org),
+        actor: skranke_core::audit::Actor::System { label: skranke_core::audit::Label::new("outbox").unwrap() },
+        action: skranke_core::audit::Action::new("mail.sent").unwrap(),
+        object: None,
+        detail: skranke_core::audit::Detail::new(serde_json::json!({ "recipient": "ps_old" })).unwrap(),
+    };
+    store.append_audit(&[audit_at(6 * 365), audit_at(4 * 365)]).await.unwrap();
 
     let clock = ManualClock::new(NOW.parse().unwrap());
     let app = App::new(store.any(), Arc::new(clock.clone()), AppSettings::default());
@@ -152,8 +172,24 @@ async fn retention_removes_exactly_what_the_periods_say_and_is_idempotent<S: Tes
             // those of the 6- and 4-year messages are past 30 days: 2.
             (RetentionClass::MessageBodies, 2),
             (RetentionClass::MessageRecords, 1),
+            (RetentionClass::AuditPseudonyms, 1),
+            (RetentionClass::AuditPayloads, 1),
         ]
     );
+    // The audit: the old mapping is gone, the recent one stays; the six-year-old entry lost its
+    // payload, the four-year-old did not, and the chain verifies.
+    let mapped = "SELECT COUNT(*) FROM audit_pseudonyms WHERE pseudonym = $1";
+    assert_eq!(store.scalar(mapped, &[Arg::Text("ps_old".into())]).await, 0);
+    assert_eq!(store.scalar(mapped, &[Arg::Text("ps_recent".into())]).await, 1);
+    assert_eq!(store.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'mail.sent' AND detail = ''", &[]).await, 1);
+    assert_eq!(
+        store.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'mail.sent' AND detail <> ''", &[]).await,
+        1
+    );
+    match skranke::audit_verify::verify(&store).await.unwrap() {
+        skranke::audit_verify::Outcome::Intact(summary) => assert_eq!(summary.erased, 1),
+        other => panic!("{other:?}"),
+    }
     // The old booking: anonymised, still counted; its address keeps only its domain; its
     // message keeps the record but not the recipient.
     let name_of = "SELECT COUNT(*) FROM appointments WHERE id = $1 AND citizen_name = '' AND citizen_email IS NULL \

@@ -94,8 +94,20 @@ async fn the_citizen_sees_everything_held_and_erases_what_need_not_stay<S: TestD
     let json = serde_json::to_value(&export).unwrap();
     assert_eq!(json["booking"]["email"], "anna@example.org");
 
+    // The audit named the citizen's address by a pseudonym; its mapping goes with the erasure.
+    let pseudonym = app.address_pseudonym(Some(fx.org.id), "anna@example.org").await.unwrap();
+    store
+        .execute(
+            "INSERT INTO audit_pseudonyms (pseudonym, organisation_id, kind, value, first_at, last_at) \
+             VALUES ($1, $2, 'address', 'anna@example.org', 0, 0)",
+            &[Arg::Text(pseudonym.clone()), Arg::Id(fx.org.id.as_uuid())],
+        )
+        .await;
+    assert_eq!(store.resolve_pseudonyms(std::slice::from_ref(&pseudonym)).await.unwrap().len(), 1);
+
     // Erasure: identity gone, the booking and the message record stay (without the recipient).
     rights::erase_for_holder(&app, past, Some(&token)).await.unwrap();
+    assert!(store.resolve_pseudonyms(std::slice::from_ref(&pseudonym)).await.unwrap().is_empty());
     let after = rights::export_for_holder(&app, past, Some(&token)).await.unwrap();
     assert!(after.anonymised);
     assert_eq!((after.booking.name, after.booking.email, after.booking.phone), (None, None, None));

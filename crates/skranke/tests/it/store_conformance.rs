@@ -691,6 +691,7 @@ fn outcome_of(
             object: Some(ObjectRef::new("message", &m.id.to_string()).unwrap()),
             detail: Detail::empty(),
         }],
+        pseudonyms: Vec::new(),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::app::{AppError, accounts};
 use crate::http::AppState;
 use crate::http::pages::Chrome;
 use crate::mail::format_local;
-use crate::store::AuditQuery;
+use crate::store::{AuditQuery, Store};
 use axum::extract::State;
 
 pub fn routes() -> Router<AppState> {
@@ -84,6 +84,28 @@ struct Row {
     action: String,
     object: String,
     detail: String,
+    /// The payload was erased by retention (format 2): nothing to show but that.
+    erased: bool,
+    /// Pseudonyms in the detail with what they stand for, while the mapping is kept.
+    resolved: Vec<(String, String)>,
+}
+
+/// The pseudonyms an entry's detail uses (the recipient of a message outside the organisation).
+fn pseudonyms_in(e: &AuditEntry) -> impl Iterator<Item = &str> {
+    e.record
+        .detail
+        .get("recipient")
+        .and_then(|v| v.as_str())
+        .filter(|r| r.starts_with(crate::app::pseudonym::PREFIX))
+        .into_iter()
+}
+
+/// What the pseudonyms in `entries` stand for, where still known.
+async fn resolve(s: &AppState, entries: &[AuditEntry]) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let mut wanted: Vec<String> = entries.iter().flat_map(pseudonyms_in).map(str::to_owned).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    Ok(s.app.store.resolve_pseudonyms(&wanted).await?)
 }
 
 #[derive(Template, WebTemplate)]
@@ -116,6 +138,7 @@ fn actor_text(e: &AuditEntry, staff: &Staff) -> String {
 async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
     let query = query_from(&staff).map_err(|e| staff.fail(e))?;
     let entries = accounts::search_audit(&s.app, &staff.p, query).await.map_err(|e| staff.fail(e))?;
+    let known = resolve(&s, &entries).await.map_err(|e| staff.fail(e))?;
     let zone = tz();
     let rows: Vec<Row> = entries
         .iter()
@@ -126,6 +149,8 @@ async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
             action: e.record.action.to_string(),
             object: e.record.object.as_ref().map(|o| format!("{} {}", o.kind(), o.id())).unwrap_or_default(),
             detail: e.record.detail.to_canonical_json(),
+            erased: e.payload.is_erased(),
+            resolved: pseudonyms_in(e).filter_map(|p| Some((p.to_owned(), known.get(p)?.clone()))).collect(),
         })
         .collect();
     let keep = |k: &str| staff.query.get(k).cloned().unwrap_or_default();
@@ -166,8 +191,14 @@ pub struct AuditEntryJson {
     pub action: String,
     pub object_kind: Option<String>,
     pub object_id: Option<String>,
+    /// Empty when erased.
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
+    /// `inline` (format 1, before schema v16), `committed` or `erased` (by retention).
+    pub payload: &'static str,
+    /// What the pseudonyms in `detail` stand for, where the mapping is still kept.
+    #[schema(value_type = Object)]
+    pub pseudonyms: std::collections::BTreeMap<String, String>,
     pub hash: String,
 }
 
@@ -176,6 +207,7 @@ async fn api(State(s): State<AppState>, staff: Staff) -> Response {
     let result = async {
         let query = query_from(&staff)?;
         let entries = accounts::search_audit(&s.app, &staff.p, query).await?;
+        let known = resolve(&s, &entries).await?;
         Ok::<_, AppError>(
             entries
                 .into_iter()
@@ -190,6 +222,12 @@ async fn api(State(s): State<AppState>, staff: Staff) -> Response {
                     object_kind: e.record.object.as_ref().map(|o| o.kind().to_owned()),
                     object_id: e.record.object.as_ref().map(|o| o.id().to_owned()),
                     detail: e.record.detail.clone().into_value(),
+                    payload: match e.payload {
+                        skranke_core::audit::Payload::Inline => "inline",
+                        skranke_core::audit::Payload::Committed { .. } => "committed",
+                        skranke_core::audit::Payload::Erased { .. } => "erased",
+                    },
+                    pseudonyms: pseudonyms_in(&e).filter_map(|p| Some((p.to_owned(), known.get(p)?.clone()))).collect(),
                     hash: e.hash.to_hex(),
                 })
                 .collect::<Vec<_>>(),
