@@ -12,7 +12,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jiff::Timestamp;
 use serde_json::json;
 use skranke_core::audit::{
-    Action, Actor, AuditEntry, AuditRecord, ChainHead, Detail, Label, ObjectRef, Verifier, chain,
+    Action, Actor, AuditEntry, AuditRecord, ChainHead, Detail, Label, ObjectRef, Verifier, chain, chain_inline,
 };
 use skranke_core::ids::OrganisationId;
 use uuid::Uuid;
@@ -40,11 +40,17 @@ fn records() -> Vec<AuditRecord> {
         .collect()
 }
 
-fn build(records: Vec<AuditRecord>) -> (Vec<AuditEntry>, ChainHead) {
+/// Chains `records` in format 2 (what Skranke writes), or in format 1 (`inline`, logs written
+/// before schema v16) for comparison.
+fn build(records: Vec<AuditRecord>, inline: bool) -> (Vec<AuditEntry>, ChainHead) {
     let mut head = ChainHead::GENESIS;
     let mut entries = Vec::with_capacity(records.len());
     for r in records {
-        let e = chain(head, r, skranke_core::audit::PayloadSalt::from_bytes([1; 16]));
+        let e = if inline {
+            chain_inline(head, r)
+        } else {
+            chain(head, r, skranke_core::audit::PayloadSalt::from_bytes([1; 16]))
+        };
         head = e.head();
         entries.push(e);
     }
@@ -53,7 +59,8 @@ fn build(records: Vec<AuditRecord>) -> (Vec<AuditEntry>, ChainHead) {
 
 fn bench(c: &mut Criterion) {
     let records = records();
-    let (entries, head) = build(records.clone());
+    let (entries, head) = build(records.clone(), false);
+    let (entries_v1, head_v1) = build(records.clone(), true);
     let bytes: usize = records.iter().map(|r| r.canonical_bytes().len()).sum();
     eprintln!("{N} entries, {} canonical bytes each on average", bytes / records.len());
 
@@ -61,7 +68,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     // Copying the records in and dropping the entries is left out: only chaining is timed.
     g.bench_function("chain 100k", |b| {
-        b.iter_batched(|| records.clone(), |rs| build(black_box(rs)), BatchSize::PerIteration)
+        b.iter_batched(|| records.clone(), |rs| build(black_box(rs), false), BatchSize::PerIteration)
     });
     g.bench_function("verify 100k", |b| {
         b.iter(|| {
@@ -70,6 +77,15 @@ fn bench(c: &mut Criterion) {
                 v.push(e).unwrap();
             }
             v.finish(head).unwrap()
+        })
+    });
+    g.bench_function("verify 100k format 1", |b| {
+        b.iter(|| {
+            let mut v = Verifier::new();
+            for e in black_box(&entries_v1) {
+                v.push(e).unwrap();
+            }
+            v.finish(head_v1).unwrap()
         })
     });
     g.finish();

@@ -212,7 +212,9 @@ impl Worker {
         let judged = judged.with_subjects(payload.subjects());
         if judged.outcome != Outcome::Send {
             tracing::warn!(message_id = %msg.id, template = %msg.template, reason = judged.reason, "message not sent");
-            return gate::finish(&self.app, msg, record.as_ref(), &judged, now).await.map(|f| Step::Done(Some(Box::new(f))));
+            return gate::finish(&self.app, msg, record.as_ref(), &judged, now)
+                .await
+                .map(|f| Step::Done(Some(Box::new(f))));
         }
         Ok(Step::Send(Box::new(ToSend { payload, rendered, record, judged })))
     }

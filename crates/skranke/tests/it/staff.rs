@@ -1627,3 +1627,61 @@ async fn retention_periods_are_set_on_the_admin_page() {
     let (_, page) = app.get(&admin, "/staff/admin/retention?done=saved").await;
     assert!(page.contains("value=\"45\"") && page.contains("Perioden er gemt"), "{page}");
 }
+
+/// Issue 7, point 4: the audit page and its API show a citizen's pseudonym with the address it
+/// stands for while the mapping is kept, and an entry whose particulars retention erased as such.
+#[tokio::test]
+async fn the_audit_resolves_pseudonyms_and_shows_erased_particulars() {
+    use crate::support::{Arg, TestDb};
+    use skranke_core::audit::{Action, Actor, AuditRecord, Detail, Label};
+    let app = spawn().await;
+    let AnyStore::Sqlite(db) = app.store.clone() else { unreachable!("spawn uses SQLite") };
+    let org = app.user(ORG_ADMIN_A).organisation.unwrap();
+    let pseudonym = app.server.app.address_pseudonym(Some(org), "anna.holm@example.org").await.unwrap();
+    let mapped = db
+        .execute(
+            "INSERT INTO audit_pseudonyms (pseudonym, organisation_id, kind, value, first_at, last_at) \
+             VALUES ($1, $2, 'address', 'anna.holm@example.org', $3, $3)",
+            // Used recently: the worker's hourly retention pass would remove an old mapping.
+            &[Arg::Text(pseudonym.clone()), Arg::Id(org.as_uuid()), crate::support::at(app.clock.now())],
+        )
+        .await;
+    assert_eq!(mapped, 1);
+    assert_eq!(app.store.resolve_pseudonyms(std::slice::from_ref(&pseudonym)).await.unwrap().len(), 1);
+    let entry = |at: &str, recipient: &str| AuditRecord {
+        at: at.parse().unwrap(),
+        organisation: Some(org),
+        actor: Actor::System { label: Label::new("outbox").unwrap() },
+        action: Action::new("mail.sent").unwrap(),
+        object: None,
+        detail: Detail::new(serde_json::json!({ "recipient": recipient, "template": "booking_confirmed" })).unwrap(),
+    };
+    let old = entry("2019-01-02T10:00:00Z", "ps_0123456789abcdef0123456789abcdef");
+    app.store.append_audit(&[old, entry("2026-11-29T10:00:00Z", &pseudonym)]).await.unwrap();
+    let cutoff = "2020-01-01T00:00:00Z".parse().unwrap();
+    let erased = db.apply_retention(org, skranke_core::retention::RetentionClass::AuditPayloads, cutoff, 100).await;
+    assert_eq!(erased.unwrap(), 1);
+
+    let admin = app.sign_in(ORG_ADMIN_A).await;
+    let (status, page) = app.get(&admin, "/staff/audit?action=mail.sent").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&format!("{pseudonym} = anna.holm@example.org")), "{page}");
+    assert!(page.contains("Detaljerne er slettet efter reglerne for opbevaring"), "{page}");
+    assert!(!page.contains("0123456789abcdef"), "the erased entry shows nothing of its payload");
+    let r = app
+        .http
+        .get(app.url("/api/v1/staff/audit?action=mail.sent"))
+        .header(COOKIE, format!("skranke_session={}", admin.cookie))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let entries: serde_json::Value = r.json().await.unwrap();
+    let mine: Vec<&serde_json::Value> =
+        entries.as_array().unwrap().iter().filter(|e| e["actor_label"] == "outbox").collect();
+    assert!(mine.iter().any(|e| e["payload"] == "erased" && e["detail"] == serde_json::json!({})), "{entries}");
+    assert!(
+        mine.iter().any(|e| e["payload"] == "committed" && e["pseudonyms"][&pseudonym] == "anna.holm@example.org"),
+        "{entries}"
+    );
+}
