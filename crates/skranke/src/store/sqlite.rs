@@ -115,17 +115,17 @@ impl SqliteStore {
     /// serialises writers).
     const AUDIT_HEAD_SQL: &'static str = "SELECT seq, hash FROM audit_head WHERE id = 1";
 
-    /// A page of the audit log as one JSON array. sqlx hands each SQLite row from its worker
-    /// thread to the async side separately, a thread wake-up per row that dominated reading the
-    /// log (~6–9 µs of ~10 µs per entry); one value per page is one hand-over. UUIDs travel as hex
-    /// (`nullif`: `hex(NULL)` is ''). A page that does not decode this way is read again row by
-    /// row, which names the entry that is wrong.
     /// How call-next's subquery locks the row it picks (SQLite's write lock already serialises).
     const SKIP_LOCKED: &'static str = "";
 
     /// SQLite allows no writes inside a WITH clause (and a statement costs no round trip here).
     const WRITES_IN_WITH: bool = false;
 
+    /// A page of the audit log as one JSON array. sqlx hands each SQLite row from its worker
+    /// thread to the async side separately, a thread wake-up per row that dominated reading the
+    /// log (~6–9 µs of ~10 µs per entry); one value per page is one hand-over. UUIDs travel as hex
+    /// (`nullif`: `hex(NULL)` is ''). A page that does not decode this way is read again row by
+    /// row, which names the entry that is wrong.
     const AUDIT_PAGE_JSON_SQL: Option<&'static str> = Some(
         "SELECT json_group_array(json_array(seq, at, nullif(hex(organisation_id), ''), actor_kind, \
          nullif(hex(actor_id), ''), actor_label, action, object_kind, object_id, detail, prev_hash, hash, format, \
