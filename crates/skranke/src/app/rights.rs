@@ -138,6 +138,20 @@ pub async fn export_for_holder(app: &App, id: AppointmentId, token: Option<&str>
 /// `NotFound` for an unknown reference or one of another organisation; `Forbidden` without the
 /// permission at the booking's centre.
 pub async fn export_by_staff(app: &App, p: &Principal, reference: &str) -> Result<CitizenExport, AppError> {
+    let (a, org) = staff_booking(app, p, reference, Permission::ViewCitizenDetails).await?;
+    let (export, _) = export_of(app, &a).await?;
+    app.store.append_audit(&[audit(app, org, p.actor(), "citizen.data_exported", a.id, "staff")]).await?;
+    Ok(export)
+}
+
+/// The booking with `reference` and its organisation, for a staff member with `permission` at its
+/// centre: 404 for an unknown reference or one of another organisation, 403 without it.
+async fn staff_booking(
+    app: &App,
+    p: &Principal,
+    reference: &str,
+    permission: Permission,
+) -> Result<(Appointment, skranke_core::ids::OrganisationId), AppError> {
     let reference = skranke_core::reference::BookingReference::parse(reference.trim())
         .map_err(|_| AppError::Field { field: "reference", code: "reference_invalid" })?;
     let a = app.store.appointment_by_reference(reference.as_str()).await?.ok_or(AppError::NotFound("booking"))?;
@@ -146,10 +160,8 @@ pub async fn export_by_staff(app: &App, p: &Principal, reference: &str) -> Resul
     if p.organisation != Some(org) {
         return Err(AppError::NotFound("booking"));
     }
-    p.authorize(Permission::ViewCitizenDetails, Target::Centre { organisation: org, centre: a.centre_id })?;
-    let (export, _) = export_of(app, &a).await?;
-    app.store.append_audit(&[audit(app, org, p.actor(), "citizen.data_exported", a.id, "staff")]).await?;
-    Ok(export)
+    p.authorize(permission, Target::Centre { organisation: org, centre: a.centre_id })?;
+    Ok((a, org))
 }
 
 /// Erasure on the citizen's request (Art. 17): the name, e-mail and phone on the booking, the
@@ -163,11 +175,33 @@ pub async fn export_by_staff(app: &App, p: &Principal, reference: &str) -> Resul
 /// `InvalidToken` / `NotFound`; `rights_cancel_first` for a confirmed booking not yet over.
 pub async fn erase_for_holder(app: &App, id: AppointmentId, token: Option<&str>) -> Result<(), AppError> {
     let a = app.booking_for_holder(id, token).await?;
-    if still_to_come(&a, app.clock.now()) {
+    let centre = app.store.get_centre(a.centre_id).await?.ok_or(AppError::NotFound("booking"))?;
+    erase(app, &a, centre.centre.organisation_id, Actor::Anonymous, "manage_link").await
+}
+
+/// The same erasure when the citizen asks the municipality (by letter, at the desk) rather than
+/// through the booking's page: by booking reference, by a staff member who may manage the
+/// booking's appointments (`ManageAppointments` at its centre, as for cancelling it), audited
+/// with who did it.
+///
+/// # Errors
+/// As [`export_by_staff`], and `rights_cancel_first` for a confirmed booking not yet over.
+pub async fn erase_by_staff(app: &App, p: &Principal, reference: &str) -> Result<(), AppError> {
+    let (a, org) = staff_booking(app, p, reference, Permission::ManageAppointments).await?;
+    erase(app, &a, org, p.actor(), "staff").await
+}
+
+async fn erase(
+    app: &App,
+    a: &Appointment,
+    org: skranke_core::ids::OrganisationId,
+    actor: Actor,
+    via: &str,
+) -> Result<(), AppError> {
+    if still_to_come(a, app.clock.now()) {
         return Err(AppError::Field { field: "booking", code: "rights_cancel_first" });
     }
-    let centre = app.store.get_centre(a.centre_id).await?.ok_or(AppError::NotFound("booking"))?;
-    let org = centre.centre.organisation_id;
+    let id = a.id;
     // The audit's pseudonyms of the booking's addresses stop naming the citizen too.
     let held = app.store.citizen_record(id).await?;
     let mut pseudonyms = Vec::new();
@@ -176,7 +210,7 @@ pub async fn erase_for_holder(app: &App, id: AppointmentId, token: Option<&str>)
             pseudonyms.push(app.address_pseudonym(Some(org), address).await?);
         }
     }
-    let record = audit(app, org, Actor::Anonymous, "citizen.data_erased", id, "manage_link");
+    let record = audit(app, org, actor, "citizen.data_erased", id, via);
     app.store.erase_booking_identity(id, &pseudonyms, &[record]).await?;
     Ok(())
 }

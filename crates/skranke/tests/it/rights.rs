@@ -19,7 +19,7 @@ use crate::support::*;
 
 both!(
     the_citizen_sees_everything_held_and_erases_what_need_not_stay,
-    staff_export_on_request_at_the_booking_centre_only
+    staff_export_and_erasure_on_request_at_the_booking_centre_only
 );
 
 const NOW: &str = "2026-06-15T10:00:00Z";
@@ -152,7 +152,7 @@ fn staff(org: OrganisationId, grant: Grant) -> Principal {
     }
 }
 
-async fn staff_export_on_request_at_the_booking_centre_only<S: TestDb + IntoAny>(store: S) {
+async fn staff_export_and_erasure_on_request_at_the_booking_centre_only<S: TestDb + IntoAny>(store: S) {
     let fx = Fixture::seed(&store, 5, 1).await;
     let app = app_for(&store);
     booking(&store, &fx, "cancelled", -SignedDuration::from_hours(24), "K7Q-4MX").await;
@@ -187,4 +187,22 @@ async fn staff_export_on_request_at_the_booking_centre_only<S: TestDb + IntoAny>
         .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'citizen.data_exported' AND actor_kind = 'user'", &[])
         .await;
     assert_eq!(by_staff, 1, "only the export that happened");
+
+    // Erasure on a request made to the municipality: staff who may manage the booking's
+    // appointments there; not another centre's, not the administrator; audited as the user.
+    assert!(matches!(rights::erase_by_staff(&app, &elsewhere, "K7Q-4MX").await, Err(AppError::Forbidden)));
+    assert!(matches!(rights::erase_by_staff(&app, &admin, "K7Q-4MX").await, Err(AppError::Forbidden)));
+    assert!(matches!(rights::erase_by_staff(&app, &stranger, "K7Q-4MX").await, Err(AppError::NotFound(_))));
+    rights::erase_by_staff(&app, &receptionist, "K7Q-4MX").await.unwrap();
+    let after = rights::export_by_staff(&app, &receptionist, "K7Q-4MX").await.unwrap();
+    assert!(after.anonymised && after.booking.name.is_none() && after.booking.email.is_none());
+    store.chain_audit_inbox().await.unwrap();
+    let erased = store
+        .scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'citizen.data_erased' AND actor_kind = 'user' \
+             AND detail LIKE '%staff%'",
+            &[],
+        )
+        .await;
+    assert_eq!(erased, 1);
 }

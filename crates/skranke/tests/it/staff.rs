@@ -900,6 +900,7 @@ const ROUTES: &[RouteSpec] = &[
     // A citizen's data on request (issue 7): staff who see citizens, at some centre of theirs.
     ("GET", "/staff/citizen-data", &[], Permission::ViewCitizenDetails, At::SomeOwnCentre),
     ("GET", "/api/v1/staff/citizen-data", &[], Permission::ViewCitizenDetails, At::SomeOwnCentre),
+    ("POST", "/staff/citizen-data/erase", &[("reference", "")], Permission::ManageAppointments, At::SomeOwnCentre),
     // Retention periods (issue 7): the organisation's administrators.
     ("GET", "/staff/admin/retention", &[], Permission::ManageOrganisation, At::OwnOrg),
     (

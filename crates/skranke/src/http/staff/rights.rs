@@ -1,22 +1,25 @@
-//! A citizen's data on request (issue 7, point 5; Art. 15), for staff at the booking's centre:
-//! by booking reference, as a page and as JSON. Each look is audited as an export.
+//! A citizen's data on request (issue 7, point 5; Art. 15 and 17), for staff at the booking's
+//! centre: by booking reference, as a page and as JSON, and erased on request. Each look is
+//! audited as an export, each erasure as an erasure.
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
 
-use super::{NavLink, Staff, StaffResult, json_or_error, nav};
+use super::{NavLink, RawForm, Staff, StaffResult, field, json_or_error, nav};
 use crate::app::rights::{self, CitizenExport};
 use crate::http::AppState;
 use crate::http::pages::Chrome;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/staff/citizen-data", get(page)).route("/api/v1/staff/citizen-data", get(api))
+    Router::new()
+        .route("/staff/citizen-data", get(page))
+        .route("/staff/citizen-data/erase", post(erase))
+        .route("/api/v1/staff/citizen-data", get(api))
 }
 
 #[derive(Template, WebTemplate)]
@@ -29,14 +32,20 @@ struct CitizenDataPage {
     f_reference: String,
     /// The export as indented JSON: complete, and what the citizen gets as a file.
     export: Option<String>,
+    /// The user may erase it (`ManageAppointments` somewhere; the use case checks the centre).
+    may_erase: bool,
+    /// Just erased (after the redirect).
+    erased: bool,
 }
 
 /// Whether the user may look up citizens at all (at some centre): the nav shows the page and the
 /// handlers let the request through; the use case then checks the booking's centre.
 pub fn visible(p: &crate::app::Principal) -> bool {
-    p.grants
-        .iter()
-        .any(|g| skranke_core::access::allows(g.role(), skranke_core::access::Permission::ViewCitizenDetails))
+    holds_somewhere(p, skranke_core::access::Permission::ViewCitizenDetails)
+}
+
+fn holds_somewhere(p: &crate::app::Principal, permission: skranke_core::access::Permission) -> bool {
+    p.grants.iter().any(|g| skranke_core::access::allows(g.role(), permission))
 }
 
 async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
@@ -57,8 +66,22 @@ async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
         f_reference: reference,
         c: staff.c.clone(),
         export,
+        may_erase: holds_somewhere(&staff.p, skranke_core::access::Permission::ManageAppointments),
+        erased: staff.query.get("erased").is_some_and(|v| v == "1"),
     }
     .into_response())
+}
+
+/// Erases the citizen's name and contact details on the booking (Art. 17), then shows the data
+/// again, now without them.
+async fn erase(State(s): State<AppState>, staff: Staff, Form(f): Form<RawForm>) -> StaffResult {
+    if !holds_somewhere(&staff.p, skranke_core::access::Permission::ManageAppointments) {
+        return Err(staff.fail(crate::app::AppError::Forbidden));
+    }
+    let reference = field(&f, "reference").trim().to_owned();
+    rights::erase_by_staff(&s.app, &staff.p, &reference).await.map_err(|e| staff.fail(e))?;
+    let query = serde_urlencoded::to_string([("reference", reference.as_str()), ("erased", "1")]).unwrap_or_default();
+    Ok(axum::response::Redirect::to(&format!("/staff/citizen-data?{query}")).into_response())
 }
 
 async fn api(State(s): State<AppState>, staff: Staff) -> Response {
