@@ -70,10 +70,9 @@ fn first_break(entries: &[AuditEntry], head: ChainHead) -> Option<ChainBreak> {
 // ---------------------------------------------------------------------------------------------
 // The canonical encoding
 
-/// The encoding and the hashes are pinned: changing either breaks every stored chain. The expected
-/// values were computed independently (a Python script following the module documentation).
-#[test]
-fn golden_hashes() {
+/// The three records both formats' golden hashes are pinned for: every actor kind but the API
+/// token, with and without organisation and object, escapes and an empty detail.
+fn golden_records() -> [AuditRecord; 3] {
     let mut first = record("2026-03-02T09:00:00.123456Z", "service.update");
     first.detail = Detail::new(json!({
         "name": { "old": "Pas\n", "new": "Pas – \"ny\"" },
@@ -97,7 +96,14 @@ fn golden_hashes() {
         object: Some(ObjectRef::new("api_token", "x").unwrap()),
         detail: Detail::empty(),
     };
+    [first, second, third]
+}
 
+/// The encoding and the hashes are pinned: changing either breaks every stored chain. The expected
+/// values were computed independently (a Python script following the module documentation).
+#[test]
+fn golden_hashes() {
+    let [first, second, third] = golden_records();
     let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
     assert_eq!(
         hex(&first.canonical_bytes()),
@@ -108,7 +114,7 @@ fn golden_hashes() {
          7320e28093205c226e795c22222c226f6c64223a225061735c6e227d2c2274616773223a5b6e756c6c2c747275652c2d\
          335d7d"
     );
-    let (entries, head) = build_from([first.clone(), second.clone(), third.clone()], 3);
+    let (entries, head) = build_from([first, second, third], 3);
     let hashes: Vec<String> = entries.iter().map(|e| e.hash.to_hex()).collect();
     assert_eq!(
         hashes,
@@ -128,30 +134,7 @@ fn golden_hashes() {
 /// computed independently by a Python script following the module documentation.
 #[test]
 fn golden_hashes_format_2() {
-    let mut first = record("2026-03-02T09:00:00.123456Z", "service.update");
-    first.detail = Detail::new(json!({
-        "name": { "old": "Pas\n", "new": "Pas – \"ny\"" },
-        "duration_minutes": { "old": 20, "new": 25 },
-        "tags": [null, true, -3],
-    }))
-    .unwrap();
-    let second = AuditRecord {
-        at: ts("2026-03-02T09:00:01Z"),
-        organisation: None,
-        actor: Actor::Anonymous,
-        action: action("user.sign_in_failed"),
-        object: None,
-        detail: Detail::empty(),
-    };
-    let third = AuditRecord {
-        at: ts("2026-03-02T09:00:02Z"),
-        organisation: None,
-        actor: Actor::System { label: label("cli") },
-        action: action("token.revoke"),
-        object: Some(ObjectRef::new("api_token", "x").unwrap()),
-        detail: Detail::empty(),
-    };
-    let (entries, head) = build([first, second, third]);
+    let (entries, head) = build(golden_records());
     let got: Vec<(String, String)> =
         entries.iter().map(|e| (e.payload.commitment().unwrap().to_hex(), e.hash.to_hex())).collect();
     let want = [

@@ -581,15 +581,14 @@ macro_rules! notify_store_methods {
             if items.is_empty() {
                 return Ok(Vec::new());
             }
-            let finished = items;
-            let items: Vec<_> = items
+            let rows: Vec<_> = items
                 .iter()
                 .map(|i| (i.id, &i.outcome, i.at, i.alerts.as_slice(), i.audit.as_slice()))
                 .collect();
             let mut tx = self.begin_write().await?;
-            let skipped = finish_outbox_tx(&mut tx, &items).await?;
+            let skipped = finish_outbox_tx(&mut tx, &rows).await?;
             // The mapping of the pseudonyms the written entries use commits with them.
-            let pseudonyms: Vec<crate::store::PseudonymUse> = finished
+            let pseudonyms: Vec<crate::store::PseudonymUse> = items
                 .iter()
                 .filter(|i| !skipped.contains(&i.id))
                 .flat_map(|i| i.pseudonyms.iter().cloned())

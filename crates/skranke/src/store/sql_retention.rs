@@ -113,12 +113,7 @@ macro_rules! retention_store_methods {
         async fn resolve_pseudonyms(&self, pseudonyms: &[String]) -> StoreResult<std::collections::HashMap<String, String>> {
             let mut out = std::collections::HashMap::new();
             for chunk in pseudonyms.chunks(ID_LIST_MAX) {
-                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT pseudonym, value FROM audit_pseudonyms WHERE pseudonym IN (");
-                let mut list = q.separated(", ");
-                for p in chunk {
-                    list.push_bind(p.clone());
-                }
-                q.push(")");
+                let mut q = text_list("SELECT pseudonym, value FROM audit_pseudonyms WHERE pseudonym IN (", chunk);
                 for r in q.build().fetch_all(&self.pool).await? {
                     out.insert(r.try_get("pseudonym")?, r.try_get("value")?);
                 }
@@ -289,7 +284,8 @@ macro_rules! retention_store_methods {
     };
 }
 
-/// The anonymisation of bookings, shared by retention and by a citizen's erasure request, and the
+/// The anonymisation of bookings, shared by retention and by a citizen's erasure request; the
+/// audit pseudonyms' mapping (written with the outbox's outcomes, forgotten on erasure); and the
 /// id-list and due-rows helpers the retention and breach SQL share.
 macro_rules! retention_helpers {
     () => {
@@ -307,6 +303,17 @@ macro_rules! retention_helpers {
             q
         }
 
+        /// [`id_list`] for text keys.
+        fn text_list(sql: &'static str, keys: &[String]) -> sqlx::QueryBuilder<Db> {
+            let mut q = sqlx::QueryBuilder::<Db>::new(sql);
+            let mut list = q.separated(", ");
+            for key in keys {
+                list.push_bind(key.clone());
+            }
+            q.push(")");
+            q
+        }
+
         /// The ids a retention class's `sql` selects: `$1` the organisation, `$2` the cutoff,
         /// `$3` the batch size.
         async fn due_ids(tx: &mut Tx, sql: &'static str, org: Uuid, cutoff: i64, limit: i64) -> StoreResult<Vec<Uuid>> {
@@ -317,13 +324,7 @@ macro_rules! retention_helpers {
         /// longer name anyone.
         async fn forget_pseudonyms_tx(tx: &mut Tx, pseudonyms: &[String]) -> StoreResult<()> {
             for chunk in pseudonyms.chunks(ID_LIST_MAX) {
-                let mut q = sqlx::QueryBuilder::<Db>::new("DELETE FROM audit_pseudonyms WHERE pseudonym IN (");
-                let mut list = q.separated(", ");
-                for p in chunk {
-                    list.push_bind(p.clone());
-                }
-                q.push(")");
-                q.build().execute(&mut **tx).await?;
+                text_list("DELETE FROM audit_pseudonyms WHERE pseudonym IN (", chunk).build().execute(&mut **tx).await?;
             }
             Ok(())
         }
