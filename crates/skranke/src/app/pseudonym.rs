@@ -9,14 +9,16 @@
 //!
 //! The mapping back (`audit_pseudonyms`, written with the entry) has its own retention class
 //! (`audit_pseudonyms`) and goes at once when the citizen has their data erased. Within it, the
-//! audit and a breach scope name the address; after it, they still count the pseudonym with its
-//! domain and data classes. Staff and shared mailboxes (internal addresses) are named as they are:
+//! audit page and API name the address; after it, the entries still count the pseudonym with its
+//! domain and data classes. (Breach scoping reads the message records, not the audit.) Staff and shared mailboxes (internal addresses) are named as they are:
 //! which staff address got what is exactly what an investigation of a misdirected mail needs.
 //!
 //! The key is `server_keys.audit_pseudonym`, drawn once per database. Whoever holds it and an
-//! address can compute the address's pseudonym, which is how a scope by address still finds a
-//! citizen's entries after the mapping is gone; the key is as private as the database it is in.
+//! address can compute the address's pseudonym and so find that address's entries after the
+//! mapping is gone; the key is as private as the database it is in.
 //! 128 bits of the HMAC make a collision between two addresses of one organisation negligible.
+
+use std::fmt::Write as _;
 
 use skranke_core::ids::OrganisationId;
 
@@ -41,7 +43,8 @@ pub fn address_pseudonym(key: &[u8; 32], organisation: Option<OrganisationId>, a
     let mut out = String::with_capacity(PREFIX.len() + 32);
     out.push_str(PREFIX);
     for b in &mac[..16] {
-        out.push_str(&format!("{b:02x}"));
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{b:02x}");
     }
     out
 }
