@@ -129,7 +129,11 @@ pub struct SubjectInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScopeRow {
     pub subject: Option<SubjectRef>,
+    /// The address, as far as it is still held: `@domain` once retention has blanked it.
     pub recipient: String,
+    /// The recipient's keyed pseudonym (messages to anyone outside the organisation since schema
+    /// v17), through which the audit's mapping can still name an address retention has blanked.
+    pub pseudonym: Option<String>,
     pub classes: DataClasses,
     pub messages: u64,
     pub first: Timestamp,
@@ -273,6 +277,7 @@ mod tests {
         ScopeRow {
             subject,
             recipient: to.into(),
+            pseudonym: None,
             classes: DataClasses::of(classes),
             messages: n,
             first: ts(first),

@@ -26,6 +26,8 @@ use uuid::Uuid;
 
 const RUNS: usize = 7;
 const LEAKED: &str = "sagsbehandler@fred.dk";
+/// The seeded citizens' address 7, blanked by retention.
+const BLANKED: &str = "borger7@example7.dk";
 
 async fn seed(store: &AnyStore, org: OrganisationId, messages: u64) {
     let start = jiff::Timestamp::from_second(1_483_228_800).unwrap().as_microsecond(); // 2017-01-01
@@ -51,11 +53,12 @@ async fn seed(store: &AnyStore, org: OrganisationId, messages: u64) {
                 sqlx::query(
                     "WITH RECURSIVE n(i) AS (SELECT $4 UNION ALL SELECT i + 1 FROM n WHERE i < $5) \
                      INSERT INTO outbox (id, appointment_id, template, recipient, language, payload, status, \
-                     next_attempt_at, created_at, sent_at, organisation_id, address_id, classes) \
+                     next_attempt_at, created_at, sent_at, organisation_id, address_id, classes, recipient_pseudonym) \
                      SELECT randomblob(16), CASE WHEN i % 3 = 0 THEN randomblob(16) END, 'booking_confirmed', \
                      'someone@example.dk', 'da', '{}', 'sent', 0, 0, $2 + i * $3, $1, \
                      unhex(printf('%032x', 1 + i % 5000)), \
-                     CASE WHEN i % 3 = 0 THEN 'appointment,booking_reference' ELSE 'operational' END FROM n",
+                     CASE WHEN i % 3 = 0 THEN 'appointment,booking_reference' ELSE 'operational' END, \
+                     'ps_' || printf('%032x', 1 + i % 5000) FROM n",
                 )
                 .bind(org_id)
                 .bind(start)
@@ -85,11 +88,12 @@ async fn seed(store: &AnyStore, org: OrganisationId, messages: u64) {
                 let (from, to) = (slice * 1_000_000 + 1, ((slice + 1) * 1_000_000).min(messages));
                 sqlx::query(
                     "INSERT INTO outbox (id, appointment_id, template, recipient, language, payload, status, \
-                     next_attempt_at, created_at, sent_at, organisation_id, address_id, classes) \
+                     next_attempt_at, created_at, sent_at, organisation_id, address_id, classes, recipient_pseudonym) \
                      SELECT gen_random_uuid(), CASE WHEN i % 3 = 0 THEN gen_random_uuid() END, 'booking_confirmed', \
                      'someone@example.dk', 'da', '{}', 'sent', 0, 0, $2 + i * $3, $1, \
                      lpad(to_hex(1 + i % 5000), 32, '0')::uuid, \
-                     CASE WHEN i % 3 = 0 THEN 'appointment,booking_reference' ELSE 'operational' END \
+                     CASE WHEN i % 3 = 0 THEN 'appointment,booking_reference' ELSE 'operational' END, \
+                     'ps_' || lpad(to_hex(1 + i % 5000), 32, '0') \
                      FROM generate_series($4::bigint, $5::bigint) AS i",
                 )
                 .bind(org_id)
@@ -175,6 +179,23 @@ async fn run(label: &str, store: AnyStore, messages: u64) {
     seed(&store, org.id, messages).await;
     let seeded = seeding.elapsed();
     let app = App::new(store.clone(), Arc::new(SystemClock), AppSettings::default());
+    // One citizen address as retention leaves it after the identity period: blanked to its
+    // domain, its messages found only through its pseudonym.
+    let blanked = app.address_pseudonym(Some(org.id), BLANKED).await.unwrap();
+    let seven = Uuid::from_u128(7);
+    for sql in [
+        "UPDATE outbox SET recipient_pseudonym = $1 WHERE address_id = $2",
+        "UPDATE addresses SET address = '@' || registrable_domain WHERE $1 <> '' AND id = $2",
+    ] {
+        match &store {
+            AnyStore::Sqlite(s) => {
+                sqlx::query(sql).bind(&blanked).bind(seven).execute(s.pool()).await.unwrap().rows_affected()
+            }
+            AnyStore::Postgres(p) => {
+                sqlx::query(sql).bind(&blanked).bind(seven).execute(p.pool()).await.unwrap().rows_affected()
+            }
+        };
+    }
 
     // Baseline: the plain indexed count of one address's delivered messages.
     let one = Uuid::from_u128(42);
@@ -196,6 +217,7 @@ async fn run(label: &str, store: AnyStore, messages: u64) {
             "one address (14 messages)",
             breach::request(Some(LEAKED), None, Some("2017-01-01"), Some("2019-12-31"), None),
         ),
+        ("one blanked address, by its pseudonym", breach::request(Some(BLANKED), None, None, None, None)),
         ("one domain, 10 addresses", breach::request(None, Some("example7.dk"), None, None, None)),
         (
             "one domain, one year",

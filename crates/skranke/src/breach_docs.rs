@@ -342,6 +342,7 @@ mod tests {
         let row = |subject, classes, n, first: &str, last: &str| ScopeRow {
             subject,
             recipient: "sagsbehandler@fred.dk".into(),
+            pseudonym: None,
             classes,
             messages: n,
             first: ts(first),

@@ -132,21 +132,61 @@ pub async fn scope_from_cli(app: &App, req: &ScopeRequest) -> Result<Scope, AppE
 }
 
 async fn run(app: &App, actor: Actor, req: &ScopeRequest, via: &str) -> Result<Scope, AppError> {
-    let rows = app.store.breach_scope_rows(&req.target, req.window, req.organisation).await?;
+    // An address is also found through its pseudonym (one per organisation) on messages whose
+    // address retention has blanked (issue 7, point 4).
+    let mut pseudonyms = Vec::new();
+    if let Target::Address(address) = &req.target {
+        let organisations = match req.organisation {
+            Some(org) => vec![org],
+            None => app.store.list_organisations().await?.into_iter().map(|o| o.id).collect(),
+        };
+        for org in organisations {
+            pseudonyms.push(app.address_pseudonym(Some(org), address).await?);
+        }
+    }
+    let mut rows = app.store.breach_scope_rows(&req.target, req.window, req.organisation, &pseudonyms).await?;
+    let named = name_blanked_recipients(app, &mut rows).await?;
     let mut subjects: Vec<SubjectRef> = rows.iter().filter_map(|r| r.subject).collect();
     subjects.sort_unstable();
     subjects.dedup();
     let held: std::collections::HashMap<SubjectRef, breach::SubjectInfo> =
         app.store.subject_info(&subjects).await?.into_iter().collect();
-    let scope = breach::aggregate(rows, |s| held.get(s).cloned());
+    let scope = breach::aggregate(rows, |s| {
+        let mut info = held.get(s).cloned();
+        // A booking whose citizen retention has made anonymous can still be told through the
+        // address the audit's mapping names.
+        if let (Some(info), Some(address)) = (info.as_mut(), named.get(s))
+            && info.email.is_none()
+        {
+            info.email = Some(address.clone());
+        }
+        info
+    });
     // The run itself is personal-data processing: who looked, for what, and how much they saw.
-    // Counts only; the subjects' names stay out of the log.
+    // Counts only; the subjects' names stay out of the log, and an address target is named by
+    // its pseudonym (an entry's object stays as long as the chain), which the audit page
+    // resolves while the mapping is kept.
+    let (target, mapping) = match &req.target {
+        Target::Address(address) => {
+            let kind = super::pseudonym::Kind::BreachTarget;
+            let pseudonym = app.pseudonym(kind, req.organisation, address).await?;
+            let mapping = crate::store::PseudonymUse {
+                pseudonym: pseudonym.clone(),
+                organisation: req.organisation,
+                kind: kind.as_str(),
+                value: address.clone(),
+                at: app.clock.now(),
+            };
+            (pseudonym, vec![mapping])
+        }
+        Target::Domain(domain) => (domain.clone(), Vec::new()),
+    };
     let record = AuditRecord {
         at: app.clock.now(),
         organisation: req.organisation,
         actor,
         action: action("breach.scope"),
-        object: object(req.target.kind(), req.target.value()),
+        object: object(req.target.kind(), &target),
         detail: detail(json!({
             "via": via,
             "from": req.window.from().map(|t| t.to_string()),
@@ -156,8 +196,30 @@ async fn run(app: &App, actor: Actor, req: &ScopeRequest, via: &str) -> Result<S
             "classes": scope.classes.to_names(),
         })),
     };
-    app.store.append_audit(&[record]).await?;
+    app.store.append_audit_naming(&[record], &mapping).await?;
     Ok(scope)
+}
+
+/// Replaces each blanked recipient (`@domain`) whose pseudonym the audit still maps with the
+/// address it stands for, and returns those addresses by the booking they were about.
+async fn name_blanked_recipients(
+    app: &App,
+    rows: &mut [breach::ScopeRow],
+) -> Result<std::collections::HashMap<SubjectRef, String>, AppError> {
+    let blanked = |r: &breach::ScopeRow| r.recipient.starts_with('@');
+    let mut wanted: Vec<String> = rows.iter().filter(|r| blanked(r)).filter_map(|r| r.pseudonym.clone()).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let known = app.store.resolve_pseudonyms(&wanted).await?;
+    let mut named = std::collections::HashMap::new();
+    for row in rows.iter_mut().filter(|r| blanked(r)) {
+        let Some(address) = row.pseudonym.as_ref().and_then(|p| known.get(p)) else { continue };
+        row.recipient.clone_from(address);
+        if let Some(subject @ SubjectRef::Appointment(_)) = row.subject {
+            named.insert(subject, address.clone());
+        }
+    }
+    Ok(named)
 }
 
 /// The sender and contact point of the drafts: the organisation's name and its active

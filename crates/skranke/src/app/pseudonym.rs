@@ -4,14 +4,16 @@
 //! pseudonym instead of the address:
 //!
 //! ```text
-//! "ps_" ‖ hex( HMAC-SHA256(key, "address" ‖ 0 ‖ organisation uuid (16 bytes, nil for none) ‖ lowercase address)[..16] )
+//! "ps_" ‖ hex( HMAC-SHA256(key, kind ‖ 0 ‖ organisation uuid (16 bytes, nil for none) ‖ lowercase value)[..16] )
 //! ```
 //!
 //! The mapping back (`audit_pseudonyms`, written with the entry) has its own retention class
 //! (`audit_pseudonyms`) and goes at once when the citizen has their data erased. Within it, the
 //! audit page and API name the address; after it, the entries still count the pseudonym with its
-//! domain and data classes. (Breach scoping reads the message records, not the audit.) Staff and shared mailboxes (internal addresses) are named as they are:
-//! which staff address got what is exactly what an investigation of a misdirected mail needs.
+//! domain and data classes. The delivered message keeps the same pseudonym (schema v17), so
+//! breach scoping follows the same rule after retention has blanked the address. Staff and
+//! shared mailboxes (internal addresses) are named as they are: which staff address got what is
+//! exactly what an investigation of a misdirected mail needs.
 //!
 //! The key is `server_keys.audit_pseudonym`, drawn once per database. Whoever holds it and an
 //! address can compute the address's pseudonym and so find that address's entries after the
@@ -34,9 +36,35 @@ const KEY_NAME: &str = "audit_pseudonym";
 
 /// The pseudonym of `address` in `organisation`'s audit entries.
 pub fn address_pseudonym(key: &[u8; 32], organisation: Option<OrganisationId>, address: &str) -> String {
+    pseudonym(key, Kind::Address, organisation, address)
+}
+
+/// What a pseudonym names. Each kind is its own HMAC domain, so one value has a different
+/// pseudonym per kind and a mapping kept for one use never resolves another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A recipient of messages (the gate's `mail.*` entries, the messages' records).
+    Address,
+    /// The address a breach scope was run for (its `breach.scope` entry): kept apart from the
+    /// recipient's, so looking an address up after its mapping ran out does not name it again.
+    BreachTarget,
+}
+
+impl Kind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Address => "address",
+            Kind::BreachTarget => "breach_target",
+        }
+    }
+}
+
+/// The pseudonym of `value` of `kind` in `organisation`'s audit entries.
+pub fn pseudonym(key: &[u8; 32], kind: Kind, organisation: Option<OrganisationId>, address: &str) -> String {
     let org = organisation.map_or(uuid::Uuid::nil(), |o| o.as_uuid());
-    let mut message = Vec::with_capacity(24 + address.len());
-    message.extend_from_slice(b"address\0");
+    let mut message = Vec::with_capacity(32 + address.len());
+    message.extend_from_slice(kind.as_str().as_bytes());
+    message.push(0);
     message.extend_from_slice(org.as_bytes());
     message.extend_from_slice(address.trim().to_lowercase().as_bytes());
     let mac = hmac_sha256(key, &message);
@@ -71,6 +99,16 @@ impl App {
     ) -> Result<String, StoreError> {
         Ok(address_pseudonym(&self.pseudonym_key().await?, organisation, address))
     }
+
+    /// [`pseudonym`] of `kind` under this database's key.
+    pub async fn pseudonym(
+        &self,
+        kind: Kind,
+        organisation: Option<OrganisationId>,
+        value: &str,
+    ) -> Result<String, StoreError> {
+        Ok(pseudonym(&self.pseudonym_key().await?, kind, organisation, value))
+    }
 }
 
 #[cfg(test)]
@@ -88,5 +126,6 @@ mod tests {
         assert_ne!(a, address_pseudonym(&key, None, "anna@example.dk"));
         assert_ne!(a, address_pseudonym(&[8u8; 32], org, "anna@example.dk"));
         assert_ne!(a, address_pseudonym(&key, org, "anne@example.dk"));
+        assert_ne!(a, pseudonym(&key, Kind::BreachTarget, org, "anna@example.dk"));
     }
 }

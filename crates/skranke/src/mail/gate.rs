@@ -195,6 +195,7 @@ pub(crate) async fn finish(
     let organisation = msg.organisation_id.or(record.map(|r| r.organisation));
     let address = record.map_or(msg.recipient.as_str(), |r| r.address.as_str());
     let mut pseudonyms = Vec::new();
+    let mut recipient_pseudonym = None;
     let recipient = if record.is_some_and(|r| r.audience().is_internal()) || address.is_empty() {
         address.to_owned()
     } else {
@@ -206,6 +207,7 @@ pub(crate) async fn finish(
             value: address.trim().to_lowercase(),
             at: now,
         });
+        recipient_pseudonym = Some(pseudonym.clone());
         pseudonym
     };
     let audit = vec![audit_record(msg, record, &recipient, judged, &subjects, now)?];
@@ -224,6 +226,7 @@ pub(crate) async fn finish(
         subject_ref: (judged.outcome == Outcome::Send && record.is_some_and(|r| r.audience().is_internal()))
             .then(|| judged.subjects.iter().find(|s| s.starts_with("visit:")).cloned())
             .flatten(),
+        recipient_pseudonym,
     };
     Ok(OutboxFinish { id: msg.id, outcome, at: now, alerts, audit, pseudonyms })
 }

@@ -848,12 +848,15 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Breach scoping (issue 7): the messages delivered to `target` in `window` (of one
     /// organisation, or all), grouped by subject, recipient and data classes. A visit that came
-    /// from a booking is reported as the booking's subject.
+    /// from a booking is reported as the booking's subject. For an address target, messages
+    /// whose address retention has blanked are found by `pseudonyms` (the address's, one per
+    /// organisation scoped).
     fn breach_scope_rows(
         &self,
         target: &skranke_core::breach::Target,
         window: skranke_core::breach::Window,
         organisation: Option<OrganisationId>,
+        pseudonyms: &[String],
     ) -> impl Future<Output = StoreResult<Vec<skranke_core::breach::ScopeRow>>> + Send;
     /// What is still held about each subject (name, address, reference); subjects with nothing
     /// held are left out.
@@ -926,6 +929,13 @@ pub trait Store: Send + Sync {
         appointment: AppointmentId,
         pseudonyms: &[String],
         audit: &[AuditRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Appends `audit`, whose entries name someone by the pseudonyms `pseudonyms` map, with the
+    /// mapping, in one transaction.
+    fn append_audit_naming(
+        &self,
+        audit: &[AuditRecord],
+        pseudonyms: &[PseudonymUse],
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// What each of `pseudonyms` stands for, where the mapping is still kept.
     fn resolve_pseudonyms(
@@ -1141,8 +1151,9 @@ forward! {
     fn apply_retention(&self, organisation: OrganisationId, class: skranke_core::retention::RetentionClass, cutoff: Timestamp, limit: u32) -> StoreResult<u64>;
     fn citizen_record(&self, appointment: AppointmentId) -> StoreResult<CitizenRecord>;
     fn erase_booking_identity(&self, appointment: AppointmentId, pseudonyms: &[String], audit: &[AuditRecord]) -> StoreResult<()>;
+    fn append_audit_naming(&self, audit: &[AuditRecord], pseudonyms: &[PseudonymUse]) -> StoreResult<()>;
     fn resolve_pseudonyms(&self, pseudonyms: &[String]) -> StoreResult<std::collections::HashMap<String, String>>;
-    fn breach_scope_rows(&self, target: &skranke_core::breach::Target, window: skranke_core::breach::Window, organisation: Option<OrganisationId>) -> StoreResult<Vec<skranke_core::breach::ScopeRow>>;
+    fn breach_scope_rows(&self, target: &skranke_core::breach::Target, window: skranke_core::breach::Window, organisation: Option<OrganisationId>, pseudonyms: &[String]) -> StoreResult<Vec<skranke_core::breach::ScopeRow>>;
     fn subject_info(&self, subjects: &[skranke_core::breach::SubjectRef]) -> StoreResult<Vec<(skranke_core::breach::SubjectRef, skranke_core::breach::SubjectInfo)>>;
     fn route_event(&self, event: i64, messages: &[NewMessage], now: Timestamp) -> StoreResult<bool>;
 }

@@ -138,6 +138,10 @@ pub struct GateOutcome {
     /// For a sent staff notification about something (`visit:<id>`): kept on the row so acting
     /// on that thing acknowledges the notification (RS-40). `None` for messages not tracked.
     pub subject_ref: Option<String>,
+    /// For a sent message to anyone outside the organisation: the recipient's keyed pseudonym,
+    /// kept on the row when retention blanks the address, so breach scoping still finds and
+    /// (while the audit's mapping lasts) names the recipient (issue 7, point 4).
+    pub recipient_pseudonym: Option<String>,
 }
 
 /// One message's outcome in a batch written by [`super::Store::finish_outbox_batch`].

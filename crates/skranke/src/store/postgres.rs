@@ -43,6 +43,7 @@ impl PgStore {
             (14, "breach_cases", include_str!("../../migrations/postgres/0014_breach_cases.sql")),
             (15, "retention", include_str!("../../migrations/postgres/0015_retention.sql")),
             (16, "audit_payloads", include_str!("../../migrations/postgres/0016_audit_payloads.sql")),
+            (17, "outbox_pseudonyms", include_str!("../../migrations/postgres/0017_outbox_pseudonyms.sql")),
         ])
     }
 

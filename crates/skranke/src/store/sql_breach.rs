@@ -9,28 +9,65 @@ macro_rules! breach_store_methods {
             target: &skranke_core::breach::Target,
             window: skranke_core::breach::Window,
             organisation: Option<skranke_core::ids::OrganisationId>,
+            pseudonyms: &[String],
         ) -> StoreResult<Vec<skranke_core::breach::ScopeRow>> {
             use skranke_core::breach::{ScopeRow, SubjectRef, Target};
             use skranke_core::ids::AppointmentId;
             use skranke_core::notify::DataClasses;
-            // Grouped in the database: a scope over a large domain comes back as a few rows per
-            // subject, not one per message (schema v13 serves both lookups from indexes).
-            let mut q = sqlx::QueryBuilder::<Db>::new(
-                "SELECT o.appointment_id, o.subject_ref, a.address, o.classes, COUNT(*) AS messages, \
-                 MIN(o.sent_at) AS first_at, MAX(o.sent_at) AS last_at \
-                 FROM addresses a JOIN outbox o ON o.address_id = a.id AND o.status = 'sent' WHERE ",
-            );
-            match target {
-                Target::Address(address) => q.push("lower(a.address) = ").push_bind(address.to_lowercase()),
-                Target::Domain(domain) => q.push("a.registrable_domain = ").push_bind(domain.clone()),
-            };
-            q.push(" AND o.sent_at >= ").push_bind(window.from().map_or(i64::MIN, us));
-            q.push(" AND o.sent_at < ").push_bind(window.to().map_or(i64::MAX, us));
-            if let Some(org) = organisation {
-                q.push(" AND o.organisation_id = ").push_bind(org.as_uuid());
+
+            /// What a scope matches: the target as the registry holds it now, or (an address
+            /// target) the address's pseudonyms on messages whose address retention has blanked.
+            enum Match<'a> {
+                Target(&'a Target),
+                Pseudonyms(&'a [String], &'a str),
             }
-            q.push(" GROUP BY o.appointment_id, o.subject_ref, a.address, o.classes");
-            let rows = q.build().fetch_all(&self.pool).await?;
+
+            // Grouped in the database: a scope over a large domain comes back as a few rows per
+            // subject, not one per message (schema v13 serves both lookups from indexes, v17
+            // the pseudonyms').
+            fn query(
+                matching: Match<'_>,
+                window: skranke_core::breach::Window,
+                organisation: Option<skranke_core::ids::OrganisationId>,
+            ) -> sqlx::QueryBuilder<Db> {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
+                    "SELECT o.appointment_id, o.subject_ref, a.address, o.recipient_pseudonym, o.classes, \
+                     COUNT(*) AS messages, MIN(o.sent_at) AS first_at, MAX(o.sent_at) AS last_at \
+                     FROM addresses a JOIN outbox o ON o.address_id = a.id AND o.status = 'sent' WHERE ",
+                );
+                match matching {
+                    Match::Target(Target::Address(address)) => {
+                        q.push("lower(a.address) = ").push_bind(address.to_lowercase());
+                    }
+                    Match::Target(Target::Domain(domain)) => {
+                        q.push("a.registrable_domain = ").push_bind(domain.clone());
+                    }
+                    Match::Pseudonyms(pseudonyms, address) => {
+                        q.push("o.recipient_pseudonym IN (");
+                        let mut list = q.separated(", ");
+                        for p in pseudonyms {
+                            list.push_bind(p.clone());
+                        }
+                        // Those still under their address were found by it.
+                        q.push(") AND lower(a.address) <> ").push_bind(address.to_lowercase());
+                    }
+                }
+                q.push(" AND o.sent_at >= ").push_bind(window.from().map_or(i64::MIN, us));
+                q.push(" AND o.sent_at < ").push_bind(window.to().map_or(i64::MAX, us));
+                if let Some(org) = organisation {
+                    q.push(" AND o.organisation_id = ").push_bind(org.as_uuid());
+                }
+                q.push(" GROUP BY o.appointment_id, o.subject_ref, a.address, o.recipient_pseudonym, o.classes");
+                q
+            }
+
+            let mut rows = query(Match::Target(target), window, organisation).build().fetch_all(&self.pool).await?;
+            if let Target::Address(address) = target {
+                for chunk in pseudonyms.chunks(ID_LIST_MAX) {
+                    let mut q = query(Match::Pseudonyms(chunk, address), window, organisation);
+                    rows.extend(q.build().fetch_all(&self.pool).await?);
+                }
+            }
             let mut out = Vec::with_capacity(rows.len());
             let mut visits: Vec<Uuid> = Vec::new();
             for r in &rows {
@@ -46,6 +83,7 @@ macro_rules! breach_store_methods {
                 out.push(ScopeRow {
                     subject,
                     recipient: r.try_get("address")?,
+                    pseudonym: r.try_get("recipient_pseudonym")?,
                     classes: if classes.is_empty() {
                         DataClasses::EMPTY
                     } else {

@@ -83,7 +83,7 @@ macro_rules! notify_helpers {
             row.map(|r| r.try_get::<Option<Uuid>, _>("address_id")).transpose().map_err(Into::into)
         }
 
-        /// Sent rows per UPDATE statement (5 parameters each).
+        /// Sent rows per UPDATE statement (6 parameters each).
         const SENT_ROWS_PER_UPDATE: usize = 100;
 
         /// Marks sent messages (in the order given: by id, so two transactions lock rows in the
@@ -94,18 +94,19 @@ macro_rules! notify_helpers {
             rows: &[(MessageId, &GateOutcome, Timestamp)],
         ) -> StoreResult<Vec<(MessageId, Option<Uuid>)>> {
             let mut update =
-                sqlx::QueryBuilder::<Db>::new("WITH v (id, sent_at, gate_rule, classes, subject_ref) AS (");
+                sqlx::QueryBuilder::<Db>::new("WITH v (id, sent_at, gate_rule, classes, subject_ref, recipient_pseudonym) AS (");
             update.push_values(rows, |mut row, (id, outcome, at)| {
                 row.push_bind(id.as_uuid())
                     .push_bind(us(*at))
                     .push_bind(outcome.rule)
                     .push_bind(outcome.classes.clone())
-                    .push_bind(outcome.subject_ref.clone());
+                    .push_bind(outcome.subject_ref.clone())
+                    .push_bind(outcome.recipient_pseudonym.clone());
             });
             update.push(
                 ") UPDATE outbox SET status = 'sent', sent_at = v.sent_at, locked_until = NULL, last_error = NULL, \
                  payload = '{}', gate_outcome = 'send', gate_reason = NULL, gate_rule = v.gate_rule, \
-                 classes = v.classes, subject_ref = v.subject_ref FROM v \
+                 classes = v.classes, subject_ref = v.subject_ref, recipient_pseudonym = v.recipient_pseudonym FROM v \
                  WHERE outbox.id = v.id AND outbox.status = 'pending' RETURNING outbox.id, outbox.address_id",
             );
             let returned = update.build().fetch_all(&mut **tx).await?;

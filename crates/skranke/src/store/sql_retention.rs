@@ -121,6 +121,18 @@ macro_rules! retention_store_methods {
             Ok(out)
         }
 
+        async fn append_audit_naming(
+            &self,
+            audit: &[AuditRecord],
+            pseudonyms: &[crate::store::PseudonymUse],
+        ) -> StoreResult<()> {
+            let mut tx = self.begin_write().await?;
+            record_pseudonyms_tx(&mut tx, pseudonyms).await?;
+            append_audit_tx(&mut tx, audit).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+
         async fn erase_booking_identity(
             &self,
             appointment: skranke_core::ids::AppointmentId,
@@ -234,9 +246,12 @@ macro_rules! retention_store_methods {
                     .rows_affected();
                     copies + bodies
                 }
+                // A mapping without an organisation names the target of a breach scope run from
+                // the command line across every organisation: it touched each organisation's
+                // data, so it is kept no longer than the strictest of them allows.
                 C::AuditPseudonyms => sqlx::query(
                     "DELETE FROM audit_pseudonyms WHERE pseudonym IN (SELECT pseudonym FROM audit_pseudonyms \
-                     WHERE organisation_id = $1 AND last_at < $2 ORDER BY last_at LIMIT $3)",
+                     WHERE (organisation_id = $1 OR organisation_id IS NULL) AND last_at < $2 ORDER BY last_at LIMIT $3)",
                 )
                 .bind(org)
                 .bind(cutoff)

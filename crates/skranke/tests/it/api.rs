@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::{Arg, TestDb};
 use jiff::civil::date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -342,6 +343,10 @@ async fn booking_with_email_is_held_until_the_code_is_typed() {
     }
     let known = store.resolve_pseudonyms(std::slice::from_ref(&pseudonym)).await.unwrap();
     assert_eq!(known.get(&pseudonym).map(String::as_str), Some("borger@example.com"));
+    // The delivered messages keep it too, for breach scoping after retention blanks the address.
+    let AnyStore::Sqlite(sqlite) = store else { panic!("the API test runs on SQLite") };
+    let kept = "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND recipient_pseudonym = $1";
+    assert_eq!(sqlite.scalar(kept, &[Arg::Text(pseudonym.clone())]).await, 2);
     app.server.shutdown().await;
 }
 

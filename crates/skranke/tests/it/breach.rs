@@ -23,6 +23,7 @@ both!(
     a_breach_case_counts_down_keeps_its_log_and_is_decided_once,
     the_scope_finds_exactly_the_fourteen_among_a_million,
     a_domain_scope_covers_every_address_under_it_and_nothing_found_is_clear,
+    after_retention_the_audit_mapping_names_citizens_and_after_it_they_are_still_counted,
     only_the_data_protection_officer_may_scope_and_bad_input_is_refused,
 );
 
@@ -285,15 +286,24 @@ async fn the_scope_finds_exactly_the_fourteen_among_a_million<S: TestDb + IntoAn
     );
     eprintln!("scope over {} messages took {took:?}", 1_000_000 + 23);
 
-    // The run is in the audit log, with counts and no names.
+    // The run is in the audit log, with counts and no names; the target address is named by its
+    // pseudonym (an entry's object cannot be erased later), which the mapping resolves.
     store.chain_audit_inbox().await.unwrap();
+    let target = app
+        .pseudonym(skranke::app::pseudonym::Kind::BreachTarget, Some(leak.fx.org.id), "sagsbehandler@fred.dk")
+        .await
+        .unwrap();
     let runs = store
         .scalar(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'breach.scope' AND object_id = $1",
-            &[Arg::Text("sagsbehandler@fred.dk".into())],
+            &[Arg::Text(target.clone())],
         )
         .await;
     assert_eq!(runs, 1);
+    let known = store.resolve_pseudonyms(std::slice::from_ref(&target)).await.unwrap();
+    assert_eq!(known.get(&target).map(String::as_str), Some("sagsbehandler@fred.dk"));
+    let in_clear = store.scalar("SELECT COUNT(*) FROM audit_log WHERE object_id LIKE '%fred.dk%'", &[]).await;
+    assert_eq!(in_clear, 0);
     let named = store
         .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'breach.scope' AND detail LIKE '%Anna%'", &[])
         .await;
@@ -575,4 +585,101 @@ async fn a_breach_case_counts_down_keeps_its_log_and_is_decided_once<S: TestDb +
         )
         .await;
     assert_eq!(late, 1, "a decision after the deadline says so");
+}
+
+/// Issue 7, point 4: within the audit mapping's retention a scope names citizens whose booking
+/// retention has made anonymous (found by their address's pseudonym, told at that address);
+/// after the mapping goes, it still counts them and their categories.
+async fn after_retention_the_audit_mapping_names_citizens_and_after_it_they_are_still_counted<S: TestDb + IntoAny>(
+    store: S,
+) {
+    use skranke_core::retention::RetentionClass;
+    let fx = Fixture::seed(&store, 1, 1).await;
+    let org = fx.org.id;
+    let app = app_for(&store);
+    let eva = appointment(&store, &fx, "Eva Lund", "eva@example.org", "REF-E").await;
+    let address = Uuid::new_v4();
+    store
+        .execute(
+            "INSERT INTO addresses (id, organisation_id, audience, owner_kind, owner_id, address, \
+             registrable_domain, state, created_at) \
+             VALUES ($1, $2, 'citizen', 'appointment', $3, 'eva@example.org', 'example.org', 'unverified', 0)",
+            &[Arg::Id(address), Arg::Id(org.as_uuid()), Arg::Id(eva.as_uuid())],
+        )
+        .await;
+    for sent in ["2019-03-01T08:00:00Z", "2019-03-02T08:00:00Z"] {
+        message(&store, org, address, "eva@example.org", Some(eva), None, BOOKING_CLASSES, sent, "sent").await;
+    }
+    // As the worker leaves them: the recipient's pseudonym on the messages, its mapping in the audit.
+    let pseudonym = app.address_pseudonym(Some(org), "eva@example.org").await.unwrap();
+    store
+        .execute(
+            "UPDATE outbox SET recipient_pseudonym = $1 WHERE address_id = $2",
+            &[Arg::Text(pseudonym.clone()), Arg::Id(address)],
+        )
+        .await;
+    store
+        .execute(
+            "INSERT INTO audit_pseudonyms (pseudonym, organisation_id, kind, value, first_at, last_at) \
+             VALUES ($1, $2, 'address', 'eva@example.org', $3, $3)",
+            &[Arg::Text(pseudonym.clone()), Arg::Id(org.as_uuid()), at(ts("2019-03-02T08:00:00Z"))],
+        )
+        .await;
+    let officer = dpo(org, Role::DataProtectionOfficer);
+    let by_address = breach::request(Some("Eva@example.org"), None, None, None, None).unwrap();
+    let by_domain = breach::request(None, Some("example.org"), None, None, None).unwrap();
+    let ctx =
+        breach::draft_context(&app, &ScopeRequest { organisation: Some(org), ..by_address.clone() }).await.unwrap();
+    let classes = DataClasses::of(&[DataClass::Appointment, DataClass::BookingReference, DataClass::ServiceName]);
+
+    // Before retention: found by the address, named by the booking.
+    let scope = breach::scope(&app, &officer, by_address.clone()).await.unwrap();
+    assert_eq!((scope.messages, scope.subjects.len()), (2, 1));
+    assert_eq!(scope.subjects[0].info.name.as_deref(), Some("Eva Lund"));
+
+    // Retention blanks the booking's citizen, its address and its messages' recipient.
+    let cutoff = ts("2019-06-01T00:00:00Z");
+    assert_eq!(store.apply_retention(org, RetentionClass::CitizenIdentity, cutoff, 100).await.unwrap(), 1);
+    let blanked = "SELECT COUNT(*) FROM outbox WHERE recipient = '' AND recipient_pseudonym = $1";
+    assert_eq!(store.scalar(blanked, &[Arg::Text(pseudonym.clone())]).await, 2);
+    for req in [&by_address, &by_domain] {
+        let scope = breach::scope(&app, &officer, req.clone()).await.unwrap();
+        assert_eq!((scope.messages, scope.subjects.len()), (2, 1), "{:?}", req.target);
+        let eva_now = &scope.subjects[0];
+        assert_eq!(eva_now.subject, SubjectRef::Appointment(eva));
+        assert_eq!(eva_now.info.name, None, "the name is gone");
+        assert_eq!(eva_now.info.email.as_deref(), Some("eva@example.org"), "the mapping names the address");
+        assert_eq!(eva_now.info.reference.as_deref(), Some("REF-E"));
+        assert_eq!(scope.recipients, vec!["eva@example.org".to_owned()]);
+        assert_eq!(eva_now.classes, classes);
+        let letters = skranke::breach_docs::letters(&scope, &ctx).unwrap();
+        assert_eq!(letters.iter().map(|l| l.to.as_str()).collect::<Vec<_>>(), vec!["eva@example.org"]);
+    }
+    // Another address of the domain has another pseudonym: nothing found.
+    let other = breach::request(Some("eve@example.org"), None, None, None, None).unwrap();
+    assert_eq!(breach::scope(&app, &officer, other).await.unwrap().messages, 0);
+
+    // After the mapping's retention: still found by the address and counted with its categories,
+    // but no longer named, so no letter can be drafted.
+    let later = ts("2021-04-01T00:00:00Z");
+    // Three mappings go: Eva's as a recipient, and the officer's two looked-up addresses (kept
+    // apart, so looking Eva up again below does not name her again).
+    assert_eq!(store.apply_retention(org, RetentionClass::AuditPseudonyms, later, 100).await.unwrap(), 3);
+    let cli = ScopeRequest { organisation: None, ..by_address.clone() };
+    for scope in [
+        breach::scope(&app, &officer, by_address.clone()).await.unwrap(),
+        breach::scope_from_cli(&app, &cli).await.unwrap(),
+        breach::scope(&app, &officer, by_domain.clone()).await.unwrap(),
+    ] {
+        assert_eq!((scope.messages, scope.subjects.len()), (2, 1));
+        assert_eq!(scope.subjects[0].subject, SubjectRef::Appointment(eva));
+        assert_eq!(scope.subjects[0].info.email, None);
+        assert_eq!(scope.subjects[0].classes, classes);
+        assert_eq!(scope.recipients, vec!["@example.org".to_owned()]);
+        assert!(skranke::breach_docs::letters(&scope, &ctx).unwrap().is_empty());
+    }
+    // No run left the address in the audit log.
+    store.chain_audit_inbox().await.unwrap();
+    assert_eq!(store.scalar("SELECT COUNT(*) FROM audit_log WHERE object_id LIKE '%eva%'", &[]).await, 0);
+    assert_eq!(store.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'breach.scope'", &[]).await, 7);
 }

@@ -1253,6 +1253,7 @@ async fn mail_fixtures(
                 classes: "verification_code".into(),
                 bounced_address: None,
                 subject_ref: None,
+                recipient_pseudonym: None,
             }
         } else {
             GateOutcome {
@@ -1262,6 +1263,7 @@ async fn mail_fixtures(
                 classes: "operational".into(),
                 bounced_address: None,
                 subject_ref: Some(format!("visit:{}", uuid::Uuid::new_v4())),
+                recipient_pseudonym: None,
             }
         };
         app.store.finish_outbox(id, &outcome, now, &[], &[]).await.unwrap();

@@ -659,12 +659,14 @@ fn sent_and_held(subject_ref: Option<String>) -> (skranke::store::GateOutcome, s
         classes: "appointment".into(),
         bounced_address: None,
         subject_ref,
+        recipient_pseudonym: Some("ps_0123456789abcdef0123456789abcdef".into()),
     };
     let held = skranke::store::GateOutcome {
         outcome: "hold",
         reason: Some("unverified"),
         rule: None,
         subject_ref: None,
+        recipient_pseudonym: None,
         ..sent.clone()
     };
     (sent, held)
@@ -715,6 +717,9 @@ async fn outbox_outcomes_are_written_as_one_batch<S: TestDb>(store: S) {
     let statuses = store.list_outbox_for(appointment).await.unwrap();
     let count = |status: OutboxStatus| statuses.iter().filter(|(_, s)| *s == status).count();
     assert_eq!((count(OutboxStatus::Sent), count(OutboxStatus::Held), count(OutboxStatus::Pending)), (2, 1, 1));
+    // A sent message keeps its recipient's pseudonym (breach scoping after retention), a held one none.
+    let kept = "SELECT COUNT(*) FROM outbox WHERE recipient_pseudonym = 'ps_0123456789abcdef0123456789abcdef'";
+    assert_eq!(store.scalar(kept, &[]).await, 2);
     // Only the third message's alert was written, not the skipped message's.
     let pending = store.claim_outbox(later(2), SignedDuration::from_secs(60), 10).await.unwrap();
     assert_eq!(pending.iter().map(|m| m.id).collect::<Vec<_>>(), vec![alert.id]);
