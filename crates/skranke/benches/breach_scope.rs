@@ -9,7 +9,9 @@
 //! to 5,000 addresses under 500 domains over three years, one in three about a booking (ids that
 //! no appointment row has: the look-ups cost the same), plus 14 to the leaked address across two
 //! years. PostgreSQL: `SKRANKE_TEST_PG_URL` (default postgres://postgres@127.0.0.1:5432/postgres);
-//! a throw-away database is created and dropped.
+//! a throw-away database is created and dropped (kept, for `EXPLAIN`, with `SKRANKE_BENCH_KEEP=1`).
+//! `SKRANKE_BENCH_ONLY=sqlite` or `=postgres` runs one database. One citizen's address is
+//! blanked as retention leaves it, and found through its pseudonym.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -252,11 +254,17 @@ fn main() {
     rt.block_on(async {
         println!("| database | messages | scope | found | median of {RUNS} | slowest | baseline: indexed count of one address |");
         println!("| --- | ---: | --- | --- | ---: | ---: | ---: |");
-        let dir = std::env::temp_dir().join(format!("skranke-breach-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let sqlite = AnyStore::connect(&format!("sqlite://{}/breach.db", dir.display())).await.unwrap();
-        run("SQLite", sqlite, messages).await;
-        let _ = std::fs::remove_dir_all(&dir);
+        let only = std::env::var("SKRANKE_BENCH_ONLY").unwrap_or_default();
+        if only != "postgres" {
+            let dir = std::env::temp_dir().join(format!("skranke-breach-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let sqlite = AnyStore::connect(&format!("sqlite://{}/breach.db", dir.display())).await.unwrap();
+            run("SQLite", sqlite, messages).await;
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        if only == "sqlite" {
+            return;
+        }
 
         let base = std::env::var("SKRANKE_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
@@ -269,6 +277,10 @@ fn main() {
         if let AnyStore::Postgres(p) = pg {
             p.pool().close().await;
         }
-        admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}"))).await.unwrap();
+        if std::env::var_os("SKRANKE_BENCH_KEEP").is_some() {
+            eprintln!("kept database {name} for inspection");
+        } else {
+            admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {name}"))).await.unwrap();
+        }
     });
 }

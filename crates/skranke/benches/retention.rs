@@ -7,7 +7,8 @@
 //!
 //!     cargo bench -p skranke --bench retention
 //!
-//! `SKRANKE_BENCH_BOOKINGS` changes the number of bookings (default 1,000,000). PostgreSQL:
+//! `SKRANKE_BENCH_BOOKINGS` changes the number of bookings (default 1,000,000);
+//! `SKRANKE_BENCH_ONLY=sqlite` or `=postgres` runs one database. PostgreSQL:
 //! `SKRANKE_TEST_PG_URL` (default postgres://postgres@127.0.0.1:5432/postgres); a throw-away
 //! database is created and dropped.
 
@@ -158,11 +159,17 @@ fn main() {
             "| database | bookings anonymised | pass | rate | a writer beside the pass: wait per write | the writer alone (baseline) | second pass |"
         );
         println!("| --- | ---: | ---: | ---: | --- | --- | ---: |");
-        let dir = std::env::temp_dir().join(format!("skranke-retention-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let sqlite = AnyStore::connect(&format!("sqlite://{}/retention.db", dir.display())).await.unwrap();
-        run("SQLite", sqlite, bookings).await;
-        let _ = std::fs::remove_dir_all(&dir);
+        let only = std::env::var("SKRANKE_BENCH_ONLY").unwrap_or_default();
+        if only != "postgres" {
+            let dir = std::env::temp_dir().join(format!("skranke-retention-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let sqlite = AnyStore::connect(&format!("sqlite://{}/retention.db", dir.display())).await.unwrap();
+            run("SQLite", sqlite, bookings).await;
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        if only == "sqlite" {
+            return;
+        }
 
         let base = std::env::var("SKRANKE_TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());

@@ -52,8 +52,14 @@ macro_rules! breach_store_methods {
                         q.push(") AND lower(a.address) <> ").push_bind(address.to_lowercase());
                     }
                 }
-                q.push(" AND o.sent_at >= ").push_bind(window.from().map_or(i64::MIN, us));
-                q.push(" AND o.sent_at < ").push_bind(window.to().map_or(i64::MAX, us));
+                // Only the ends given: an open end bound to the integer limits would look, to a
+                // plan made for any value, like a narrow range worth driving the query.
+                if let Some(from) = window.from() {
+                    q.push(" AND o.sent_at >= ").push_bind(us(from));
+                }
+                if let Some(to) = window.to() {
+                    q.push(" AND o.sent_at < ").push_bind(us(to));
+                }
                 if let Some(org) = organisation {
                     q.push(" AND o.organisation_id = ").push_bind(org.as_uuid());
                 }
