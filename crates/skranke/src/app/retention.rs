@@ -1,22 +1,18 @@
 //! Retention (issue 7, point 3): each organisation's periods (the core's defaults, overridden
 //! class by class by its administrators, never below a class's minimum) and the job that applies
 //! them. The job runs from the worker every hour and from `skranke retention run`; it works in
-//! batches of [`BATCH`] rows, each its own short transaction, and is idempotent: a second run at
-//! the same time finds nothing more to do.
+//! batches, each its own short transaction sized to take a few milliseconds ([`BatchSizer`], [`crate::store::AnyStore::batch_target`]), and is
+//! idempotent: a second run at the same time finds nothing more to do.
 
 use serde_json::json;
 use skranke_core::access::{Permission, Target};
 use skranke_core::audit::{Actor, AuditRecord, Label};
 use skranke_core::ids::OrganisationId;
-use skranke_core::retention::{Policy, RetentionClass, RetentionError};
+use skranke_core::retention::{BatchSizer, Policy, RetentionClass, RetentionError};
 
 use super::accounts::{action, detail, object};
 use super::{App, AppError, Principal};
 use crate::store::Store;
-
-/// Rows per batch: small enough that one batch holds the writer for milliseconds (bookings go on
-/// between batches), large enough that a million rows take a thousand round trips, not a million.
-pub const BATCH: u32 = 1_000;
 
 /// What one pass did in one organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +92,7 @@ pub async fn set_period(app: &App, p: &Principal, class: &str, days: &str) -> Re
 pub async fn run(app: &App) -> Result<Vec<OrgReport>, AppError> {
     let now = app.clock.now();
     let mut reports = Vec::new();
+    let mut sizer = BatchSizer::new(app.store.batch_target());
     for org in app.store.list_organisations().await? {
         let policy = policy(app, org.id).await?;
         let mut done = Vec::with_capacity(RetentionClass::ALL.len());
@@ -103,14 +100,17 @@ pub async fn run(app: &App) -> Result<Vec<OrgReport>, AppError> {
             let cutoff = policy.cutoff(class, now);
             let mut total = 0u64;
             loop {
-                let n = app.store.apply_retention(org.id, class, cutoff, BATCH).await?;
+                let rows = sizer.rows();
+                // A duration measured for pacing, not an instant of the domain (those come
+                // from `app.clock`).
+                let started = std::time::Instant::now();
+                let n = app.store.apply_retention(org.id, class, cutoff, rows).await?;
+                sizer.observe(n, started.elapsed());
                 total += n;
-                if n < u64::from(BATCH) {
+                if n < u64::from(rows) {
                     break;
                 }
-                // Let bookings and the worker's other work in between batches. (A pause of 5 ms
-                // here was tried: slower, and the one ~70 ms stall a PostgreSQL pass over a million
-                // bookings causes stayed; BENCHMARKS.md, retention.)
+                // Let bookings and the worker's other work in between batches.
                 tokio::task::yield_now().await;
             }
             done.push((class, total));
