@@ -60,13 +60,13 @@ impl Kind {
 }
 
 /// The pseudonym of `value` of `kind` in `organisation`'s audit entries.
-pub fn pseudonym(key: &[u8; 32], kind: Kind, organisation: Option<OrganisationId>, address: &str) -> String {
+pub fn pseudonym(key: &[u8; 32], kind: Kind, organisation: Option<OrganisationId>, value: &str) -> String {
     let org = organisation.map_or(uuid::Uuid::nil(), |o| o.as_uuid());
-    let mut message = Vec::with_capacity(32 + address.len());
+    let mut message = Vec::with_capacity(32 + value.len());
     message.extend_from_slice(kind.as_str().as_bytes());
     message.push(0);
     message.extend_from_slice(org.as_bytes());
-    message.extend_from_slice(address.trim().to_lowercase().as_bytes());
+    message.extend_from_slice(value.trim().to_lowercase().as_bytes());
     let mac = hmac_sha256(key, &message);
     let mut out = String::with_capacity(PREFIX.len() + 32);
     out.push_str(PREFIX);
