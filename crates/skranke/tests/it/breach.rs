@@ -678,6 +678,12 @@ async fn after_retention_the_audit_mapping_names_citizens_and_after_it_they_are_
         assert_eq!(scope.recipients, vec!["@example.org".to_owned()]);
         assert!(skranke::breach_docs::letters(&scope, &ctx).unwrap().is_empty());
     }
+    // The runs' own mappings (their last use 2019) go under the same class; the command-line
+    // run's, made across every organisation, under any organisation's period.
+    let null_org = "SELECT COUNT(*) FROM audit_pseudonyms WHERE organisation_id IS NULL";
+    assert_eq!(store.scalar(null_org, &[]).await, 1);
+    assert_eq!(store.apply_retention(org, RetentionClass::AuditPseudonyms, later, 100).await.unwrap(), 2);
+    assert_eq!(store.scalar(null_org, &[]).await, 0);
     // No run left the address in the audit log.
     store.chain_audit_inbox().await.unwrap();
     assert_eq!(store.scalar("SELECT COUNT(*) FROM audit_log WHERE object_id LIKE '%eva%'", &[]).await, 0);
