@@ -30,6 +30,12 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Whether any grant allows `permission` somewhere (at some centre, say): enough to show a
+    /// page or let a request through to a use case that then checks the object's own target.
+    pub fn may_somewhere(&self, permission: Permission) -> bool {
+        self.grants.iter().any(|g| access::allows(g.role(), permission))
+    }
+
     /// The audit log's actor for what this request does.
     pub fn actor(&self) -> Actor {
         let label = self.name.clone();

@@ -123,7 +123,7 @@ pub fn nav(s: &Staff) -> Vec<NavLink> {
     let mut links = vec![NavLink { href: "/staff".into(), label: s.c.tr("staff.nav.home") }];
     if let Some(org) = s.p.organisation {
         let t = Target::Organisation(org);
-        let any_centre = s.p.grants.iter().any(|g| skranke_core::access::allows(g.role(), Permission::ManageCentre));
+        let any_centre = s.p.may_somewhere(Permission::ManageCentre);
         if s.may(Permission::ManageOrganisation, t) || any_centre {
             links.push(NavLink { href: "/staff/admin".into(), label: s.c.tr("staff.nav.admin") });
         }

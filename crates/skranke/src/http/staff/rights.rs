@@ -41,11 +41,7 @@ struct CitizenDataPage {
 /// Whether the user may look up citizens at all (at some centre): the nav shows the page and the
 /// handlers let the request through; the use case then checks the booking's centre.
 pub fn visible(p: &crate::app::Principal) -> bool {
-    holds_somewhere(p, skranke_core::access::Permission::ViewCitizenDetails)
-}
-
-fn holds_somewhere(p: &crate::app::Principal, permission: skranke_core::access::Permission) -> bool {
-    p.grants.iter().any(|g| skranke_core::access::allows(g.role(), permission))
+    p.may_somewhere(skranke_core::access::Permission::ViewCitizenDetails)
 }
 
 async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
@@ -66,7 +62,7 @@ async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
         f_reference: reference,
         c: staff.c.clone(),
         export,
-        may_erase: holds_somewhere(&staff.p, skranke_core::access::Permission::ManageAppointments),
+        may_erase: staff.p.may_somewhere(skranke_core::access::Permission::ManageAppointments),
         erased: staff.query.get("erased").is_some_and(|v| v == "1"),
     }
     .into_response())
@@ -75,7 +71,7 @@ async fn page(State(s): State<AppState>, staff: Staff) -> StaffResult {
 /// Erases the citizen's name and contact details on the booking (Art. 17), then shows the data
 /// again, now without them.
 async fn erase(State(s): State<AppState>, staff: Staff, Form(f): Form<RawForm>) -> StaffResult {
-    if !holds_somewhere(&staff.p, skranke_core::access::Permission::ManageAppointments) {
+    if !staff.p.may_somewhere(skranke_core::access::Permission::ManageAppointments) {
         return Err(staff.fail(crate::app::AppError::Forbidden));
     }
     let reference = field(&f, "reference").trim().to_owned();
