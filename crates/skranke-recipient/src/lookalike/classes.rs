@@ -196,10 +196,12 @@ fn registrable(index: &Index, parts: &Parts<'_>) -> Option<Hit> {
     }
     hyphenation(index, label, suffix)
         .or_else(|| {
-            lookup_class(index, Class::NameVariant, index.by_fold.get(text::fold(label).as_ref()), label, suffix)
+            let found = text::with_fold(label, |folded| index.by_fold.get(folded).copied());
+            lookup_class(index, Class::NameVariant, found, label, suffix)
         })
         .or_else(|| {
-            lookup_class(index, Class::Homoglyph, index.by_skeleton.get(text::skeleton(label).as_ref()), label, suffix)
+            let found = text::with_skeleton(label, |skeleton| index.by_skeleton.get(skeleton).copied());
+            lookup_class(index, Class::Homoglyph, found, label, suffix)
         })
         .or_else(|| hit(Class::MissingDot, index.by_dotless.get(label).copied()))
         .or_else(|| compound(index, label, suffix))
@@ -221,8 +223,8 @@ fn tld_change(index: &Index, label_id: u32, suffix: &str) -> Option<Hit> {
     (label.chars.len() >= label.origin.min_affix_label()).then(|| hit(Class::TldSwap, Some(entry))).flatten()
 }
 
-fn lookup_class(index: &Index, class: Class, found: Option<&u32>, label: &str, suffix: &str) -> Option<Hit> {
-    let &label_id = found?;
+fn lookup_class(index: &Index, class: Class, found: Option<u32>, label: &str, suffix: &str) -> Option<Hit> {
+    let label_id = found?;
     let protected = index.label(label_id)?;
     (protected.text != label).then(|| hit(class, entry_for(index, label_id, suffix))).flatten()
 }
@@ -230,7 +232,7 @@ fn lookup_class(index: &Index, class: Class, found: Option<&u32>, label: &str, s
 /// A label, or a municipality's name, that an affix-stripped core stands for.
 fn resolve_core(index: &Index, core: &str) -> Option<u32> {
     let long_enough = |&id: &u32| index.label(id).is_some_and(|l| l.chars.len() >= l.origin.min_affix_label());
-    let by_fold = |c: &str| index.by_fold.get(text::fold(c).as_ref()).copied();
+    let by_fold = |c: &str| text::with_fold(c, |folded| index.by_fold.get(folded).copied());
     index
         .by_label
         .get(core)
@@ -249,22 +251,37 @@ fn hyphenation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
     if !label.contains('-') {
         return None;
     }
-    let joined = label.replace('-', "");
-    if let Some(&label_id) = index.by_label.get(&joined) {
+    if let Some(label_id) = text::with_hyphens_dropped(label, |joined| index.by_label.get(joined).copied()) {
         return hit(Class::Hyphenation, entry_for(index, label_id, suffix));
     }
-    let pieces: Vec<&str> = label.split('-').collect();
-    for i in 0..pieces.len() {
-        for j in i + 1..=pieces.len() {
-            if (i, j) == (0, pieces.len()) {
+    // Byte ranges of the pieces between hyphens: a run of pieces joined by their hyphens is a
+    // slice of the label, so no piece is ever copied. A DNS label (63 octets) has at most 32
+    // pieces; a longer text is no domain anyone can receive mail at.
+    let mut pieces: [(usize, usize); 32] = [(0, 0); 32];
+    let mut count = 0;
+    let mut start = 0;
+    for (at, _) in label.match_indices('-').chain(std::iter::once((label.len(), ""))) {
+        let slot = pieces.get_mut(count)?;
+        *slot = (start, at);
+        count += 1;
+        start = at + 1;
+    }
+    let pieces = pieces.get(..count)?;
+    let piece = |k: usize| pieces.get(k).and_then(|&(from, to)| label.get(from..to)).unwrap_or("");
+    for i in 0..count {
+        for j in i + 1..=count {
+            if (i, j) == (0, count) {
                 continue;
             }
-            let rest_affixes = pieces[..i].iter().chain(&pieces[j..]).all(|p| p.is_empty() || is_affix(p));
+            let rest_affixes = (0..i).chain(j..count).map(piece).all(|p| p.is_empty() || is_affix(p));
             if !rest_affixes {
                 continue;
             }
-            let core = pieces[i..j].join("-");
-            if let Some(label_id) = resolve_core(index, &core).or_else(|| compound_core(index, &core)) {
+            let core = match (pieces.get(i), pieces.get(j - 1)) {
+                (Some(&(from, _)), Some(&(_, to))) => label.get(from..to).unwrap_or(""),
+                _ => continue,
+            };
+            if let Some(label_id) = resolve_core(index, core).or_else(|| compound_core(index, core)) {
                 return hit(Class::Hyphenation, entry_for(index, label_id, suffix));
             }
         }
@@ -282,31 +299,56 @@ fn strip_affix<'a>(label: &'a str, affix: &str) -> [Option<&'a str>; 2] {
     [if lf == af { label.strip_prefix(affix) } else { None }, if ll == al { label.strip_suffix(affix) } else { None }]
 }
 
-/// For each byte, the affixes (bit `i` for `AFFIXES[i]`) that start with it, and those that end
-/// with it: a label is tried against only the affixes that can fit it, in `AFFIXES` order.
+/// For each byte, the affixes (bit `i` for `AFFIXES[i]`) that have it first, second, last and
+/// last but one: a label is tried against only the affixes whose two first or two last bytes
+/// fit it, in `AFFIXES` order (one byte at each end let a dozen through for most labels).
 struct AffixMasks {
     first: [u128; 256],
+    second: [u128; 256],
     last: [u128; 256],
+    penultimate: [u128; 256],
 }
 
 static AFFIX_MASKS: std::sync::LazyLock<AffixMasks> = std::sync::LazyLock::new(|| {
-    let mut masks = AffixMasks { first: [0; 256], last: [0; 256] };
+    let mut masks = AffixMasks { first: [0; 256], second: [0; 256], last: [0; 256], penultimate: [0; 256] };
     for (i, affix) in AFFIXES.iter().enumerate().take(128) {
         let bytes = affix.as_bytes();
-        if let (Some(&f), Some(&l)) = (bytes.first(), bytes.last()) {
+        let n = bytes.len();
+        if let (Some(&f), Some(&s), Some(&p), Some(&l)) =
+            (bytes.first(), bytes.get(1), bytes.get(n.wrapping_sub(2)), bytes.last())
+        {
             masks.first[usize::from(f)] |= 1 << i;
+            masks.second[usize::from(s)] |= 1 << i;
+            masks.penultimate[usize::from(p)] |= 1 << i;
             masks.last[usize::from(l)] |= 1 << i;
         }
     }
     masks
 });
 
+const _: () = assert!(
+    {
+        let mut i = 0;
+        let mut all_long = true;
+        while i < AFFIXES.len() {
+            all_long &= AFFIXES[i].len() >= 2;
+            i += 1;
+        }
+        all_long
+    },
+    "every affix has two bytes at each end"
+);
+
 /// The affixes that may start or end `label`, in `AFFIXES` order.
 fn fitting_affixes(label: &str) -> impl Iterator<Item = &'static str> {
     let bytes = label.as_bytes();
     let masks = &*AFFIX_MASKS;
-    let mut set = match (bytes.first(), bytes.last()) {
-        (Some(&f), Some(&l)) => masks.first[usize::from(f)] | masks.last[usize::from(l)],
+    let n = bytes.len();
+    let mut set = match (bytes.first(), bytes.get(1), bytes.get(n.wrapping_sub(2)), bytes.last()) {
+        (Some(&f), Some(&s), Some(&p), Some(&l)) => {
+            masks.first[usize::from(f)] & masks.second[usize::from(s)]
+                | masks.last[usize::from(l)] & masks.penultimate[usize::from(p)]
+        }
         _ => 0,
     };
     std::iter::from_fn(move || {
@@ -355,11 +397,16 @@ fn truncation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
 
 /// Damerau distance within the budget of the protected label's length.
 fn edit(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
-    let typed: Vec<char> = label.chars().collect();
-    if typed.len() > index.longest_label + 2 {
-        return None;
+    // The label's characters on the stack: this runs for nearly every name checked. No label
+    // longer than MAX_LABEL has a deletion hash or a distance, so a longer one matches nothing.
+    let mut buffer = ['\0'; distance::MAX_LABEL];
+    let mut len = 0;
+    for c in label.chars() {
+        *buffer.get_mut(len)? = c;
+        len += 1;
     }
-    if typed.len() < 3 {
+    let typed = buffer.get(..len)?;
+    if typed.len() > index.longest_label + 2 || typed.len() < 3 {
         return None;
     }
     let mut candidates: Vec<u32> = Vec::new();
@@ -377,16 +424,16 @@ fn edit(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
     // budget 2 (8 and more, so the typed name has at least 6) through at most two.
     if typed.len() <= 8 {
         let salt = index::deletion_salt(1);
-        distance::deletion_hashes(&typed, 1, |hash| probe(hash ^ salt));
+        distance::deletion_hashes(typed, 1, |hash| probe(hash ^ salt));
     }
     if typed.len() >= 6 {
         let salt = index::deletion_salt(2);
-        distance::deletion_hashes(&typed, 2, |hash| probe(hash ^ salt));
+        distance::deletion_hashes(typed, 2, |hash| probe(hash ^ salt));
     }
     let mut best: Option<(usize, super::index::Origin, u32, u32)> = None;
     for id in candidates {
         let Some(protected) = index.label(id) else { continue };
-        let Some(d) = distance::osa_within(&typed, &protected.chars, edit_budget(protected.chars.len())) else {
+        let Some(d) = distance::osa_within(typed, &protected.chars, edit_budget(protected.chars.len())) else {
             continue;
         };
         let entry =
@@ -406,7 +453,7 @@ fn edit(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
     }
     let (d, _, id, entry) = best?;
     let class = if d == 1 {
-        match index.label(id).map(|p| distance::single_edit(&typed, &p.chars)) {
+        match index.label(id).map(|p| distance::single_edit(typed, &p.chars)) {
             Some(Edit::Transposition) => Class::Transposition,
             Some(Edit::Keyboard) => Class::KeyboardNeighbour,
             _ => Class::EditDistance,

@@ -70,15 +70,16 @@ pub(crate) struct Parts<'a> {
 pub(crate) fn split(name: &Name) -> Parts<'_> {
     let ascii = name.ascii.as_str();
     let registrable = psl::domain_str(ascii).filter(|r| ascii.ends_with(r)).unwrap_or(ascii);
-    let reg_labels = registrable.split('.').count();
-    let all_labels = ascii.split('.').count();
-    let skip = all_labels.saturating_sub(reg_labels);
-    let label_ascii = registrable.split('.').next().unwrap_or(registrable);
-    let suffix = registrable.split_once('.').map_or("", |(_, suffix)| suffix);
-    let subdomain = ascii.strip_suffix(registrable).map_or("", |s| s.strip_suffix('.').unwrap_or(s));
+    let subdomain_end = ascii.len() - registrable.len();
+    let subdomain = ascii.get(..subdomain_end.saturating_sub(1)).unwrap_or("");
+    let (label_ascii, suffix) = registrable.split_once('.').unwrap_or((registrable, ""));
     let label = match &name.unicode {
         None => label_ascii,
-        Some(unicode) => unicode.split('.').nth(skip).unwrap_or(label_ascii),
+        Some(unicode) => {
+            // The Unicode form has as many labels as the ASCII one; skip the subdomain's.
+            let skip = if subdomain_end == 0 { 0 } else { subdomain.bytes().filter(|&b| b == b'.').count() + 1 };
+            unicode.split('.').nth(skip).unwrap_or(label_ascii)
+        }
     };
     Parts { label_ascii, label, suffix, subdomain, registrable }
 }
@@ -92,68 +93,257 @@ pub(crate) fn is_known_suffix(suffix: &str) -> bool {
     psl::suffix(probe.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == suffix.as_bytes())
 }
 
+/// A short text built on the stack: the derived forms of a label (its fold, its skeleton, its
+/// hyphens dropped) are looked up once and then thrown away, on every check, so they should not
+/// cost an allocation. A form longer than the buffer (only Unicode forms of very long labels)
+/// reports `None` and the caller builds a `String` instead.
+pub(crate) struct Short {
+    bytes: [u8; Short::CAPACITY],
+    len: usize,
+    overflow: bool,
+}
+
+impl Short {
+    const CAPACITY: usize = 128;
+
+    pub(crate) fn new() -> Self {
+        Short { bytes: [0; Short::CAPACITY], len: 0, overflow: false }
+    }
+
+    pub(crate) fn push(&mut self, c: char) {
+        match u8::try_from(c) {
+            Ok(byte) if byte.is_ascii() => self.push_ascii(byte),
+            _ => {
+                let mut utf8 = [0u8; 4];
+                self.push_str(c.encode_utf8(&mut utf8));
+            }
+        }
+    }
+
+    /// Pushes one ASCII byte (the caller's promise; anything else would not be UTF-8).
+    #[inline]
+    fn push_ascii(&mut self, byte: u8) {
+        debug_assert!(byte.is_ascii());
+        match self.bytes.get_mut(self.len) {
+            Some(slot) => {
+                *slot = byte;
+                self.len += 1;
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    pub(crate) fn push_str(&mut self, text: &str) {
+        let end = self.len + text.len();
+        match self.bytes.get_mut(self.len..end) {
+            Some(slot) if !self.overflow => {
+                slot.copy_from_slice(text.as_bytes());
+                self.len = end;
+            }
+            _ => self.overflow = true,
+        }
+    }
+
+    /// Appends [`fold`] of an ASCII text: [`fold_ascii`] without a branch per byte (the pairs
+    /// it merges are common in Danish names, so their branches mispredicted).
+    fn fold_ascii(&mut self, bytes: &[u8]) {
+        let start = self.len;
+        let Some(out) = self.bytes.get_mut(start..start + bytes.len()) else {
+            self.overflow = true;
+            return;
+        };
+        let mut len = 0;
+        let mut skip = false;
+        for (k, &byte) in bytes.iter().enumerate() {
+            let next = bytes.get(k + 1).copied().unwrap_or(0);
+            let keep = !skip & !matches!(byte, b'-' | b' ' | b'.');
+            let pair = !skip & ((byte == b'a') & ((next == b'e') | (next == b'a')) | (byte == b'o') & (next == b'e'));
+            if let Some(slot) = out.get_mut(len) {
+                *slot = if (byte == b'a') & (next == b'e') { b'e' } else { byte };
+            }
+            len += usize::from(keep);
+            skip = pair;
+        }
+        self.len = start + len;
+    }
+
+    /// The text, or `None` if it did not fit.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        if self.overflow {
+            return None;
+        }
+        // Only whole characters were pushed, so this is always valid UTF-8.
+        self.bytes.get(..self.len).and_then(|bytes| std::str::from_utf8(bytes).ok())
+    }
+}
+
+/// Whether a label is its own skeleton (plain lowercase ASCII without the letters and digits
+/// that have confusables).
+fn is_own_skeleton(label: &str) -> bool {
+    label
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() && b != b'm' || b.is_ascii_digit() && b != b'0' && b != b'1' || b == b'-')
+}
+
+/// The skeleton of an ASCII label, byte by byte (every byte pushed is ASCII).
+fn ascii_skeleton(label: &str, mut out: impl FnMut(u8)) {
+    for byte in label.bytes() {
+        match byte {
+            b'm' => {
+                out(b'r');
+                out(b'n');
+            }
+            b'0' => out(b'o'),
+            b'1' | b'|' => out(b'l'),
+            other => out(other.to_ascii_lowercase()),
+        }
+    }
+}
+
 /// The UTS #39 confusable skeleton of a label, lowercased, so `fredericiа` (Cyrillic а),
 /// `frederlcia`/`freder1cia` (digit one), `g00gle` and `rnitid` meet their originals.
 pub(crate) fn skeleton(label: &str) -> Cow<'_, str> {
-    if label
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() && b != b'm' || b.is_ascii_digit() && b != b'0' && b != b'1' || b == b'-')
-    {
+    if is_own_skeleton(label) {
         return Cow::Borrowed(label);
     }
     if label.is_ascii() {
         let mut out = String::with_capacity(label.len() + 2);
-        for byte in label.bytes() {
-            match byte {
-                b'm' => out.push_str("rn"),
-                b'0' => out.push('o'),
-                b'1' | b'|' => out.push('l'),
-                other => out.push(char::from(other.to_ascii_lowercase())),
-            }
-        }
+        ascii_skeleton(label, |byte| out.push(char::from(byte)));
         return Cow::Owned(out);
     }
     let raw: String = unicode_security::skeleton(label).collect();
     Cow::Owned(raw.to_lowercase())
 }
 
-/// The Danish spelling fold: `æ`/`ae` → `e`, `ø`/`oe`/`ö` → `o`, `å`/`aa` → `a`, accents dropped,
-/// hyphens and spaces removed. `københavn`, `koebenhavn` and `kobenhavn` all fold to `kobenhavn`;
-/// `århus`, `aarhus` and `arhus` to `arhus`.
-pub(crate) fn fold(text: &str) -> Cow<'_, str> {
-    let bytes = text.as_bytes();
-    let plain = text.is_ascii()
-        && !bytes.iter().any(|b| matches!(b, b'-' | b' ' | b'.'))
-        && !bytes.windows(2).any(|w| matches!(w, [b'a', b'e'] | [b'o', b'e'] | [b'a', b'a']));
-    if plain {
-        return Cow::Borrowed(text);
+/// Calls `use_it` with [`skeleton`] of the label, without allocating for an ASCII label.
+pub(crate) fn with_skeleton<R>(label: &str, use_it: impl FnOnce(&str) -> R) -> R {
+    if is_own_skeleton(label) {
+        return use_it(label);
     }
-    let mut out = String::with_capacity(text.len());
+    if label.is_ascii() {
+        let mut short = Short::new();
+        ascii_skeleton(label, |byte| short.push_ascii(byte));
+        if let Some(text) = short.as_str() {
+            return use_it(text);
+        }
+    }
+    use_it(&skeleton(label))
+}
+
+/// Whether [`fold`] leaves a text as it is.
+fn is_own_fold(text: &str) -> bool {
+    // One pass without branches on the bytes: this runs on every check, and a search per rule
+    // mispredicted its way to 40 ns for a 15-letter label.
+    let mut changes = false;
+    let mut previous = 0u8;
+    for &byte in text.as_bytes() {
+        changes |= !byte.is_ascii()
+            | (byte == b'-')
+            | (byte == b' ')
+            | (byte == b'.')
+            | (previous == b'a') & ((byte == b'e') | (byte == b'a'))
+            | (previous == b'o') & (byte == b'e');
+        previous = byte;
+    }
+    !changes
+}
+
+/// The characters of [`fold`], one by one.
+fn fold_chars(text: &str, mut out: impl FnMut(char)) {
+    if text.is_ascii() {
+        fold_ascii(text.as_bytes(), |byte| out(char::from(byte)));
+    } else {
+        fold_unicode(text, out);
+    }
+}
+
+/// [`fold_chars`] for an ASCII text, byte by byte (every byte given to `out` is ASCII): nearly
+/// every label is ASCII, and this runs on every check.
+#[inline]
+fn fold_ascii(bytes: &[u8], mut out: impl FnMut(u8)) {
+    let mut skip = false;
+    for (k, &byte) in bytes.iter().enumerate() {
+        if skip {
+            skip = false;
+            continue;
+        }
+        let next = bytes.get(k + 1).copied().unwrap_or(0);
+        // `ae` → `e`, `oe` → `o`, `aa` → `a`: the pair's second byte is skipped.
+        skip = matches!((byte, next), (b'a', b'e' | b'a') | (b'o', b'e'));
+        let byte = if byte == b'a' && next == b'e' { b'e' } else { byte };
+        if !matches!(byte, b'-' | b' ' | b'.') {
+            out(byte);
+        }
+    }
+}
+
+/// [`fold_chars`] for any text.
+fn fold_unicode(text: &str, mut out: impl FnMut(char)) {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         let next = chars.peek().copied();
         match (c, next) {
             ('a', Some('e')) => {
                 chars.next();
-                out.push('e');
+                out('e');
             }
             ('o', Some('e')) => {
                 chars.next();
-                out.push('o');
+                out('o');
             }
             ('a', Some('a')) => {
                 chars.next();
-                out.push('a');
+                out('a');
             }
-            ('æ' | 'é' | 'è' | 'ë' | 'ä', _) => out.push('e'),
-            ('ø' | 'ö' | 'ó' | 'ò', _) => out.push('o'),
-            ('å' | 'á' | 'à', _) => out.push('a'),
-            ('ü' | 'ú', _) => out.push('u'),
+            ('æ' | 'é' | 'è' | 'ë' | 'ä', _) => out('e'),
+            ('ø' | 'ö' | 'ó' | 'ò', _) => out('o'),
+            ('å' | 'á' | 'à', _) => out('a'),
+            ('ü' | 'ú', _) => out('u'),
             ('-' | ' ' | '.', _) => {}
-            (other, _) => out.push(other),
+            (other, _) => out(other),
         }
     }
+}
+
+/// The Danish spelling fold: `æ`/`ae` → `e`, `ø`/`oe`/`ö` → `o`, `å`/`aa` → `a`, accents dropped,
+/// hyphens and spaces removed. `københavn`, `koebenhavn` and `kobenhavn` all fold to `kobenhavn`;
+/// `århus`, `aarhus` and `arhus` to `arhus`.
+pub(crate) fn fold(text: &str) -> Cow<'_, str> {
+    if is_own_fold(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    fold_chars(text, |c| out.push(c));
     Cow::Owned(out)
+}
+
+/// Calls `use_it` with [`fold`] of the text, without allocating for a short one.
+pub(crate) fn with_fold<R>(text: &str, use_it: impl FnOnce(&str) -> R) -> R {
+    if is_own_fold(text) {
+        return use_it(text);
+    }
+    let mut short = Short::new();
+    if text.is_ascii() {
+        short.fold_ascii(text.as_bytes());
+    } else {
+        fold_unicode(text, |c| short.push(c));
+    }
+    match short.as_str() {
+        Some(folded) => use_it(folded),
+        None => use_it(&fold(text)),
+    }
+}
+
+/// Calls `use_it` with the text without its hyphens, without allocating for a short one.
+pub(crate) fn with_hyphens_dropped<R>(text: &str, use_it: impl FnOnce(&str) -> R) -> R {
+    let mut short = Short::new();
+    for piece in text.split('-') {
+        short.push_str(piece);
+    }
+    match short.as_str() {
+        Some(joined) => use_it(joined),
+        None => use_it(&text.replace('-', "")),
+    }
 }
 
 #[cfg(test)]
@@ -193,5 +383,48 @@ mod tests {
         assert_eq!(fold("høje-taastrup"), "hojetastrup");
         assert!(is_known_suffix("dk") && is_known_suffix("co.uk"));
         assert!(!is_known_suffix("dl") && !is_known_suffix("dkk"));
+    }
+
+    #[test]
+    fn the_allocation_free_forms_equal_the_allocated_ones() {
+        let long = "æ".repeat(100);
+        for text in ["fredericia", "københavn", "koebenhavn", "høje-taastrup", "g00gle", "rnitid", "fredericiа", &long]
+        {
+            with_fold(text, |folded| assert_eq!(folded, fold(text)));
+            with_skeleton(text, |skel| assert_eq!(skel, skeleton(text)));
+            with_hyphens_dropped(text, |joined| assert_eq!(joined, text.replace('-', "")));
+        }
+        let mut short = Short::new();
+        short.push_str(&"a".repeat(Short::CAPACITY));
+        assert_eq!(short.as_str().map(str::len), Some(Short::CAPACITY));
+        short.push('b');
+        assert_eq!(short.as_str(), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_byte_fold_is_the_char_fold(text in "[aeoæøå. -]{0,12}[a-z.-]{0,12}") {
+            let (mut bytes, mut chars) = (String::new(), String::new());
+            if text.is_ascii() {
+                fold_ascii(text.as_bytes(), |b| bytes.push(char::from(b)));
+                fold_unicode(&text, |c| chars.push(c));
+                proptest::prop_assert_eq!(&bytes, &chars);
+                let mut short = Short::new();
+                short.fold_ascii(text.as_bytes());
+                proptest::prop_assert_eq!(short.as_str(), Some(bytes.as_str()));
+                proptest::prop_assert_eq!(is_own_fold(&text), bytes == text);
+            }
+            with_fold(&text, |folded| assert_eq!(folded, fold(&text)));
+            with_skeleton(&text, |skel| assert_eq!(skel, skeleton(&text)));
+        }
+    }
+
+    #[test]
+    fn split_keeps_the_subdomain_apart_in_both_forms() {
+        let name = normalise("a.b.xn--kbenhavn-54a.dk").unwrap();
+        let parts = split(&name);
+        assert_eq!((parts.subdomain, parts.label, parts.suffix), ("a.b", "københavn", "dk"));
+        let bare = normalise("dk").unwrap();
+        assert_eq!((split(&bare).subdomain, split(&bare).label, split(&bare).suffix), ("", "dk", ""));
     }
 }
