@@ -401,7 +401,29 @@ mod tests {
         assert_eq!(short.as_str(), None);
     }
 
+    /// The three-pass split this module had before (kept to check the one-pass one against).
+    fn split_by_counting(name: &Name) -> Parts<'_> {
+        let ascii = name.ascii.as_str();
+        let registrable = psl::domain_str(ascii).filter(|r| ascii.ends_with(r)).unwrap_or(ascii);
+        let skip = ascii.split('.').count().saturating_sub(registrable.split('.').count());
+        let label_ascii = registrable.split('.').next().unwrap_or(registrable);
+        let suffix = registrable.split_once('.').map_or("", |(_, suffix)| suffix);
+        let subdomain = ascii.strip_suffix(registrable).map_or("", |s| s.strip_suffix('.').unwrap_or(s));
+        let label = match &name.unicode {
+            None => label_ascii,
+            Some(unicode) => unicode.split('.').nth(skip).unwrap_or(label_ascii),
+        };
+        Parts { label_ascii, label, suffix, subdomain, registrable }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn one_pass_split_is_the_counting_split(input in "([a-zø0-9-]{0,6}\\.){0,4}(dk|com|co\\.uk|københavn|xn--kbenhavn-54a|[a-z]{1,3})\\.?") {
+            if let Some(name) = normalise(&input) {
+                proptest::prop_assert_eq!(split(&name), split_by_counting(&name));
+            }
+        }
+
         #[test]
         fn the_byte_fold_is_the_char_fold(text in "[aeoæøå. -]{0,12}[a-z.-]{0,12}") {
             let (mut bytes, mut chars) = (String::new(), String::new());
