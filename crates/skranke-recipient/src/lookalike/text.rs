@@ -290,20 +290,13 @@ pub(crate) fn fold(text: &str) -> Cow<'_, str> {
     if is_own_fold(text) {
         return Cow::Borrowed(text);
     }
-    if text.is_ascii() {
-        let mut out = vec![0u8; text.len()];
-        let len = fold_ascii_into(text.as_bytes(), &mut out);
-        out.truncate(len);
-        if let Ok(folded) = String::from_utf8(out) {
-            return Cow::Owned(folded);
-        }
-    }
     let mut out = String::with_capacity(text.len());
     fold_unicode(text, |c| out.push(c));
     Cow::Owned(out)
 }
 
-/// Calls `use_it` with [`fold`] of the text, without allocating for a short one.
+/// Calls `use_it` with [`fold`] of the text, without allocating for a short one (and, for ASCII,
+/// with the branch-free loop; `fold` itself serves the index build, where neither matters).
 pub(crate) fn with_fold<R>(text: &str, use_it: impl FnOnce(&str) -> R) -> R {
     if is_own_fold(text) {
         return use_it(text);
