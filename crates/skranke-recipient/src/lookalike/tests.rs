@@ -128,3 +128,29 @@ fn a_mistyped_suffix_points_at_the_nearer_domain_of_the_brand() {
         }
     }
 }
+
+/// The prefix filter in front of the truncation search may let absent prefixes through but must
+/// never hide a present one: every proper prefix of every protected label (from 3 bytes, at
+/// character boundaries, Unicode labels included) still finds its label.
+#[test]
+fn the_prefix_filter_hides_no_label() {
+    let set = match ProtectedSet::builtin().with_protected(&["københavn-test.dk", "ærøskøbing-by.dk", "ab.dk"]) {
+        Ok(set) => set,
+        Err(error) => panic!("{error}"),
+    };
+    let index = &set.index;
+    let mut checked = 0;
+    for (id, label) in index.labels.iter().enumerate() {
+        for (at, _) in label.text.char_indices().skip(1) {
+            let prefix = &label.text[..at];
+            if prefix.len() < 3 {
+                continue;
+            }
+            assert!(index.longer_with_prefix(prefix).any(|found| found as usize == id), "{prefix} of {}", label.text);
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "only {checked} prefixes checked");
+    // And an absent prefix finds nothing (whether or not the filter lets it through).
+    assert_eq!(index.longer_with_prefix("zzqx").count(), 0);
+}
