@@ -170,14 +170,7 @@ pub(crate) struct BitFilter {
 
 impl BitFilter {
     fn build(keys: impl ExactSizeIterator<Item = u64> + Clone) -> Self {
-        Self::with_keys_per_word(keys, 4)
-    }
-
-    /// A filter with at most `per_word` keys in each 64-bit word (the number of words is rounded up
-    /// to a power of two, so between half that and that): with 4, between one absent key in 1,400
-    /// and one in 200 gets through; with 8, between one in 200 and one in 30.
-    fn with_keys_per_word(keys: impl ExactSizeIterator<Item = u64> + Clone, per_word: usize) -> Self {
-        let words = (keys.len() / per_word.max(1)).clamp(64, 1 << 22).next_power_of_two();
+        let words = (keys.len() / 4).clamp(64, 1 << 22).next_power_of_two();
         let mut filter = BitFilter { words: vec![0u64; words], mask: words as u64 - 1 };
         for key in keys {
             let (word, bits) = filter.locate(key);
@@ -213,25 +206,6 @@ pub(crate) fn sort_key(text: &str) -> u64 {
     }
     u64::from_be_bytes(bytes)
 }
-
-/// Hash of a label's prefix for [`Index::prefixes`], one byte at a time so that every prefix of a
-/// label comes from one pass over it.
-fn prefix_hash(prefix: &[u8]) -> u64 {
-    let mut h = Fx::default();
-    for &byte in prefix {
-        h.write_u8(byte);
-    }
-    finish_prefix(h)
-}
-
-fn finish_prefix(h: Fx) -> u64 {
-    let x = h.finish().wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    x ^ (x >> 29)
-}
-
-/// Prefixes shorter than this (in bytes) are not in [`Index::prefixes`]; every caller of
-/// [`Index::longer_with_prefix`] asks for at least 3 characters.
-const MIN_FILTERED_PREFIX: usize = 3;
 
 /// Hash of an abbreviation key: a first character and an ending (`f` + `havn`).
 pub(crate) fn first_suffix_key(first: char, tail: &[char]) -> u64 {
@@ -279,11 +253,6 @@ pub(crate) struct Index {
     pub(crate) deletions: MultiTable,
     /// Which deletion hashes are in `deletions` (asked first: it is small and in cache).
     pub(crate) deletion_filter: BitFilter,
-    /// Which texts of at least [`MIN_FILTERED_PREFIX`] bytes are a proper prefix of a label
-    /// ([`prefix_hash`]). Asked before the binary search of [`Index::longer_with_prefix`], which
-    /// runs on every check, almost always finds nothing, and cost a cache miss per step at the
-    /// bottom of its search.
-    pub(crate) prefixes: BitFilter,
     /// Length in characters of the longest label with an edit budget.
     pub(crate) longest_label: usize,
     /// Customary abbreviations (`frb`) → label id.
@@ -389,20 +358,6 @@ impl Index {
             index.labels.iter().enumerate().map(|(id, l)| (l.text.clone(), id as u32)).collect();
         sorted.sort_unstable();
         index.sorted_keys = sorted.iter().map(|(text, _)| sort_key(text)).collect();
-        let mut prefix_keys: Vec<u64> = Vec::with_capacity(sorted.len() * 8);
-        for (text, _) in &sorted {
-            let mut h = Fx::default();
-            for (at, &byte) in text.as_bytes().iter().enumerate() {
-                // `at` is the length of the prefix before this byte.
-                if at >= MIN_FILTERED_PREFIX && text.is_char_boundary(at) {
-                    prefix_keys.push(finish_prefix(h));
-                }
-                h.write_u8(byte);
-            }
-        }
-        // Eight keys a word: a false pass only costs the binary search it saves, and a small
-        // filter stays in cache.
-        index.prefixes = BitFilter::with_keys_per_word(prefix_keys.iter().copied(), 8);
         index.sorted = sorted;
         index
     }
@@ -412,8 +367,7 @@ impl Index {
     /// on every check and almost always finds nothing.
     pub(crate) fn longer_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = u32> + 'a {
         let key = sort_key(prefix);
-        let absent = prefix.len() >= MIN_FILTERED_PREFIX && !self.prefixes.may_contain(prefix_hash(prefix.as_bytes()));
-        let start = if absent { self.sorted_keys.len() } else { self.sorted_keys.partition_point(|&k| k < key) };
+        let start = self.sorted_keys.partition_point(|&k| k < key);
         let start = start
             + self.sorted[start..]
                 .iter()
