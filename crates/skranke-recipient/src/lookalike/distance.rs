@@ -139,48 +139,78 @@ fn finish(h: u64, len: usize) -> u64 {
 }
 
 /// Calls `emit` with a hash of every string made by deleting at most `depth` (0, 1 or 2)
-/// characters from `chars`. Two labels within edit distance `k` share at least one such hash when
-/// both sides use depth `k` (a substitution or a transposition is one deletion on each side).
+/// characters from `chars`, and that string's length in characters. Two labels within edit
+/// distance `k` share at least one such hash when both sides use depth `k` (a substitution or a
+/// transposition is one deletion on each side).
+pub(crate) fn deletion_hashes(chars: &[char], depth: usize, mut emit: impl FnMut(u64, usize)) {
+    let Some(forms) = Deletions::new(chars) else { return };
+    for d in 0..=depth.min(chars.len()).min(2) {
+        forms.each(d, |hash| emit(hash, chars.len() - d));
+    }
+}
+
+/// The hashes of a label's deletion forms, by number of characters deleted ([`deletion_hashes`]).
 ///
 /// The hash of a string is the polynomial `Σ (c + 1)·B^(len-1-pos)` (mod 2^64), whichever
 /// deletions produced it, so equal strings meet. With `S[p]` the full string's suffix sums and
 /// `L[i] = S[0] - S[i]`, deleting `i` gives `L[i]/B + S[i+1]`, and deleting `i < j` gives
 /// `L[i]/B² + (S[i+1] - S[j])/B + S[j+1]`, which splits into `U[i] + T[j]`: one addition per pair,
 /// which matters because a 12-letter label has 66 pairs and this runs on every check.
-pub(crate) fn deletion_hashes(chars: &[char], depth: usize, mut emit: impl FnMut(u64)) {
-    let n = chars.len();
-    if n > MAX_LABEL {
-        return;
+pub(crate) struct Deletions {
+    /// `suffix[p] = Σ_{k ≥ p} (c_k + 1)·B^(n-1-k)`
+    suffix: [u64; MAX_LABEL + 2],
+    n: usize,
+}
+
+impl Deletions {
+    /// `None` for a label longer than [`MAX_LABEL`] characters (it has no deletion forms).
+    #[inline]
+    pub(crate) fn new(chars: &[char]) -> Option<Self> {
+        let n = chars.len();
+        if n > MAX_LABEL {
+            return None;
+        }
+        let mut suffix = [0u64; MAX_LABEL + 2];
+        let mut power = 1u64;
+        for k in (0..n).rev() {
+            suffix[k] = suffix[k + 1].wrapping_add((u64::from(chars[k]) + 1).wrapping_mul(power));
+            power = power.wrapping_mul(BASE);
+        }
+        Some(Deletions { suffix, n })
     }
-    // suffix[p] = Σ_{k ≥ p} (c_k + 1)·B^(n-1-k)
-    let mut suffix = [0u64; MAX_LABEL + 2];
-    let mut power = 1u64;
-    for k in (0..n).rev() {
-        suffix[k] = suffix[k + 1].wrapping_add((u64::from(chars[k]) + 1).wrapping_mul(power));
-        power = power.wrapping_mul(BASE);
-    }
-    let whole = suffix[0];
-    emit(finish(whole, n));
-    if depth == 0 || n == 0 {
-        return;
-    }
-    for i in 0..n {
-        let left = whole.wrapping_sub(suffix[i]);
-        emit(finish(left.wrapping_mul(BASE_INV).wrapping_add(suffix[i + 1]), n - 1));
-    }
-    if depth < 2 || n < 2 {
-        return;
-    }
-    let inv2 = BASE_INV.wrapping_mul(BASE_INV);
-    // T[j] = S[j+1] - S[j]/B; U[i] = L[i]/B² + S[i+1]/B.
-    let mut tail = [0u64; MAX_LABEL + 1];
-    for j in 0..n {
-        tail[j] = suffix[j + 1].wrapping_sub(suffix[j].wrapping_mul(BASE_INV));
-    }
-    for i in 0..n {
-        let head = whole.wrapping_sub(suffix[i]).wrapping_mul(inv2).wrapping_add(suffix[i + 1].wrapping_mul(BASE_INV));
-        for &t in &tail[i + 1..n] {
-            emit(finish(head.wrapping_add(t), n - 2));
+
+    /// Calls `emit` with the hash of every form with exactly `depth` (0, 1 or 2) characters
+    /// deleted; nothing for a deeper `depth` or one longer than the label.
+    #[inline]
+    pub(crate) fn each(&self, depth: usize, mut emit: impl FnMut(u64)) {
+        let (n, suffix) = (self.n, &self.suffix);
+        let whole = suffix[0];
+        match depth {
+            0 => emit(finish(whole, n)),
+            1 if n >= 1 => {
+                for i in 0..n {
+                    let left = whole.wrapping_sub(suffix[i]);
+                    emit(finish(left.wrapping_mul(BASE_INV).wrapping_add(suffix[i + 1]), n - 1));
+                }
+            }
+            2 if n >= 2 => {
+                let inv2 = BASE_INV.wrapping_mul(BASE_INV);
+                // T[j] = S[j+1] - S[j]/B; U[i] = L[i]/B² + S[i+1]/B.
+                let mut tail = [0u64; MAX_LABEL + 1];
+                for j in 0..n {
+                    tail[j] = suffix[j + 1].wrapping_sub(suffix[j].wrapping_mul(BASE_INV));
+                }
+                for i in 0..n {
+                    let head = whole
+                        .wrapping_sub(suffix[i])
+                        .wrapping_mul(inv2)
+                        .wrapping_add(suffix[i + 1].wrapping_mul(BASE_INV));
+                    for &t in &tail[i + 1..n] {
+                        emit(finish(head.wrapping_add(t), n - 2));
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -222,7 +252,7 @@ mod tests {
         assert_eq!(BASE.wrapping_mul(BASE_INV), 1);
         let word = chars("fredericia-ø");
         let mut got = Vec::new();
-        deletion_hashes(&word, 2, |h| got.push(h));
+        deletion_hashes(&word, 2, |h, _| got.push(h));
         let mut want = vec![naive(&word)];
         for i in 0..word.len() {
             let mut w = word.clone();
@@ -243,10 +273,10 @@ mod tests {
     #[test]
     fn deletion_neighbourhoods_meet() {
         let mut a = Vec::new();
-        deletion_hashes(&chars("fredericia"), 2, |h| a.push(h));
+        deletion_hashes(&chars("fredericia"), 2, |h, _| a.push(h));
         for typo in ["fredrcia", "frederixia", "fredreicia", "fredericiaa", "fraderisia"] {
             let mut hit = false;
-            deletion_hashes(&chars(typo), 2, |h| hit |= a.contains(&h));
+            deletion_hashes(&chars(typo), 2, |h, _| hit |= a.contains(&h));
             assert!(hit, "{typo}");
         }
     }
