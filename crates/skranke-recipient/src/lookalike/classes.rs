@@ -413,8 +413,8 @@ fn truncation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
 /// Adds the labels stored under a deletion hash that passed the filter. Kept out of line: it runs
 /// for about one probe in a hundred, and inlined it made the probe loop too large to inline.
 #[inline(never)]
-fn add_candidates(index: &Index, hash: u64, candidates: &mut Vec<u32>) {
-    index.deletions.get(hash, |id| {
+fn add_candidates(index: &Index, hash: u64, region: usize, candidates: &mut Vec<u32>) {
+    index.deletions.get(hash, region, |id| {
         if !candidates.contains(&id) {
             candidates.push(id);
         }
@@ -442,11 +442,11 @@ fn edit_candidates(index: &Index, typed: &[char]) -> Vec<u32> {
             if !filter.occupied(region) {
                 continue;
             }
-            let region = filter.region(region);
+            let place = filter.region(region);
             forms.each(depth, |hash| {
                 let hash = hash ^ salt;
-                if filter.may_contain(region, hash) {
-                    add_candidates(index, hash, &mut candidates);
+                if filter.may_contain(place, hash) {
+                    add_candidates(index, hash, region, &mut candidates);
                 }
             });
         }
@@ -533,7 +533,7 @@ fn abbreviation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
             continue;
         }
         let mut found = None;
-        index.by_first_suffix.get(index::first_suffix_key(first, &chars[split..]), |id| {
+        index.by_first_suffix.get(index::first_suffix_key(first, &chars[split..]), 0, |id| {
             let fits = index.label(id).is_some_and(|p| {
                 short_enough(n, p.text.len())
                     && p.text.starts_with(head)
