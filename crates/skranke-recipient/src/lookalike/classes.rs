@@ -2,7 +2,7 @@
 
 use super::Class;
 use super::distance::{self, Edit};
-use super::index::{self, Index, edit_budget};
+use super::index::{self, Form, Forms, Index, edit_budget};
 use super::text::{self, Name, Parts};
 
 /// What a detector found: the class and the protected entry it points at.
@@ -183,7 +183,7 @@ fn embedded_domain(index: &Index, name: &Name) -> Option<Hit> {
 /// `fredericia.evil.com`: a protected label as a subdomain of something else.
 fn subdomain_label(index: &Index, parts: &Parts<'_>) -> Option<Hit> {
     parts.subdomain.split('.').filter(|l| !GENERIC_SUBDOMAINS.contains(l)).find_map(|sub| {
-        let label_id = *index.by_label.get(sub)?;
+        let label_id = index.label_id(sub)?;
         let label = index.label(label_id)?;
         (label.chars.len() >= label.origin.min_affix_label().max(4))
             .then(|| hit(Class::ExtraLabel, label.entries.first().copied()))
@@ -194,24 +194,31 @@ fn subdomain_label(index: &Index, parts: &Parts<'_>) -> Option<Hit> {
 fn registrable(index: &Index, parts: &Parts<'_>) -> Option<Hit> {
     let label = parts.label;
     let suffix = parts.suffix;
-    let exact = index.by_label.get(label).copied();
-    if let Some(found) = exact.and_then(|label_id| tld_change(index, label_id, suffix)) {
+    // One lookup for everything the label itself may be (the derived forms are other texts).
+    let forms = index.forms_of(label);
+    if let Some(found) = forms.get(Form::Label).and_then(|label_id| tld_change(index, label_id, suffix)) {
         return Some(found);
     }
-    hyphenation(index, label, suffix)
-        .or_else(|| {
-            let found = text::with_fold(label, |folded| index.by_fold.get(folded).copied());
-            lookup_class(index, Class::NameVariant, found, label, suffix)
-        })
-        .or_else(|| {
-            let found = text::with_skeleton(label, |skeleton| index.by_skeleton.get(skeleton).copied());
-            lookup_class(index, Class::Homoglyph, found, label, suffix)
-        })
-        .or_else(|| hit(Class::MissingDot, index.by_dotless.get(label).copied()))
+    hyphenation(index, label, suffix, forms)
+        .or_else(|| lookup_class(index, Class::NameVariant, folded(index, label, forms), label, suffix))
+        .or_else(|| lookup_class(index, Class::Homoglyph, skeletonised(index, label, forms), label, suffix))
+        .or_else(|| hit(Class::MissingDot, forms.get(Form::Dotless)))
         .or_else(|| compound(index, label, suffix))
         .or_else(|| truncation(index, label, suffix))
         .or_else(|| edit(index, label, suffix))
-        .or_else(|| abbreviation(index, label, suffix))
+        .or_else(|| abbreviation(index, label, suffix, forms))
+}
+
+/// The label whose fold the text's fold is; `forms` are the text's own (its fold when it is its
+/// own fold).
+fn folded(index: &Index, text: &str, forms: Forms) -> Option<u32> {
+    text::with_changed_fold(text, |folded| index.forms_of(folded).get(Form::Fold)).unwrap_or(forms.get(Form::Fold))
+}
+
+/// The label whose skeleton the text's skeleton is; `forms` are the text's own.
+fn skeletonised(index: &Index, text: &str, forms: Forms) -> Option<u32> {
+    text::with_changed_skeleton(text, |skeleton| index.forms_of(skeleton).get(Form::Skeleton))
+        .unwrap_or(forms.get(Form::Skeleton))
 }
 
 /// The label is protected, the suffix is not: `fredericia.com` (swap) or `fredericia.dl` (typo).
@@ -236,26 +243,24 @@ fn lookup_class(index: &Index, class: Class, found: Option<u32>, label: &str, su
 /// A label, or a municipality's name, that an affix-stripped core stands for.
 fn resolve_core(index: &Index, core: &str) -> Option<u32> {
     let long_enough = |&id: &u32| index.label(id).is_some_and(|l| l.chars.len() >= l.origin.min_affix_label());
-    let by_fold = |c: &str| text::with_fold(c, |folded| index.by_fold.get(folded).copied());
-    index
-        .by_label
-        .get(core)
-        .copied()
-        .or_else(|| index.by_nohyphen.get(core).copied())
-        .or_else(|| by_fold(core))
-        .or_else(|| core.strip_suffix('s').filter(|c| c.len() >= 3).and_then(by_fold))
+    let forms = index.forms_of(core);
+    forms
+        .get(Form::Label)
+        .or(forms.get(Form::NoHyphen))
+        .or_else(|| folded(index, core, forms))
+        .or_else(|| core.strip_suffix('s').filter(|c| c.len() >= 3).and_then(|c| folded(index, c, index.forms_of(c))))
         .filter(long_enough)
 }
 
 /// `frederi-cia.dk`, `ikastbrande.dk`, `fredericia-kommune.dk`, `mail-fredericia.dk`.
-fn hyphenation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
-    if let Some(&label_id) = index.by_nohyphen.get(label) {
+fn hyphenation(index: &Index, label: &str, suffix: &str, forms: Forms) -> Option<Hit> {
+    if let Some(label_id) = forms.get(Form::NoHyphen) {
         return hit(Class::Hyphenation, entry_for(index, label_id, suffix));
     }
     if !label.contains('-') {
         return None;
     }
-    if let Some(label_id) = text::with_hyphens_dropped(label, |joined| index.by_label.get(joined).copied()) {
+    if let Some(label_id) = text::with_hyphens_dropped(label, |joined| index.label_id(joined)) {
         return hit(Class::Hyphenation, entry_for(index, label_id, suffix));
     }
     // Byte ranges of the pieces between hyphens: a run of pieces joined by their hyphens is a
@@ -517,8 +522,8 @@ fn is_consonant(c: char) -> bool {
 /// [`known::ABBREVIATIONS`](super::known::ABBREVIATIONS) (`frb.dk`, `kbh.dk`). At least 3
 /// characters and at most 60 % of the label; tuned on short Danish words (`mad`, `bog`, `vig`,
 /// `holm` are not abbreviations of Mariagerfjord, Borger, Viborg, Hørsholm).
-fn abbreviation(index: &Index, label: &str, suffix: &str) -> Option<Hit> {
-    if let Some(&id) = index.by_abbreviation.get(label) {
+fn abbreviation(index: &Index, label: &str, suffix: &str, forms: Forms) -> Option<Hit> {
+    if let Some(id) = forms.get(Form::Abbreviation) {
         return hit(Class::Abbreviation, compatible_entry(index, id, suffix));
     }
     let n = label.len();

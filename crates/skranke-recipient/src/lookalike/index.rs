@@ -345,16 +345,11 @@ pub(crate) struct Index {
     pub(crate) known: FxSet<String>,
     /// Protected registrable domain → entry id.
     pub(crate) by_domain: FxMap<String, u32>,
-    /// Label → label id.
-    pub(crate) by_label: FxMap<String, u32>,
-    /// Confusable skeleton of a label → label id.
-    pub(crate) by_skeleton: FxMap<String, u32>,
-    /// Danish fold of a label or of a municipality's name → label id.
-    pub(crate) by_fold: FxMap<String, u32>,
-    /// A protected domain with a dot dropped (`fredericiadk`, `wwwfredericia`) → entry id.
-    pub(crate) by_dotless: FxMap<String, u32>,
-    /// A hyphenated label without its hyphens (`ikastbrande`) → label id.
-    pub(crate) by_nohyphen: FxMap<String, u32>,
+    /// Every label and every form derived from one (its skeleton, its fold, a municipality's name
+    /// folded, the domain with a dot dropped, the label without hyphens, a customary
+    /// abbreviation) → what that text is a form of. One map instead of one per form: a typed
+    /// label is looked up once for all the forms it may be, instead of six times.
+    pub(crate) forms: FxMap<String, Forms>,
     /// Labels sorted by text with their ids, for prefix ranges (truncations, abbreviations).
     pub(crate) sorted: Vec<(String, u32)>,
     /// [`sort_key`] of each of `sorted`: the binary search runs over this compact array and looks
@@ -369,8 +364,51 @@ pub(crate) struct Index {
     pub(crate) deletion_filter: BitFilter,
     /// Length in characters of the longest label with an edit budget.
     pub(crate) longest_label: usize,
-    /// Customary abbreviations (`frb`) → label id.
-    pub(crate) by_abbreviation: FxMap<String, u32>,
+}
+
+/// What a text is in the index: for each kind of form, the label (or, for a dropped dot, the
+/// entry) it is that form of. The first one added wins, as entries come best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Forms([u32; 6]);
+
+/// The kinds of [`Forms`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Form {
+    /// The label itself → label id.
+    Label = 0,
+    /// Confusable skeleton of a label → label id.
+    Skeleton = 1,
+    /// Danish fold of a label or of a municipality's name → label id.
+    Fold = 2,
+    /// A protected domain with a dot dropped (`fredericiadk`, `wwwfredericia`) → entry id.
+    Dotless = 3,
+    /// A hyphenated label without its hyphens (`ikastbrande`) → label id.
+    NoHyphen = 4,
+    /// A customary abbreviation (`frb`) → label id.
+    Abbreviation = 5,
+}
+
+impl Forms {
+    /// A text that is no form of anything.
+    pub(crate) const NONE: Forms = Forms([u32::MAX; 6]);
+
+    /// The id this text is the `form` of, if any.
+    #[inline]
+    pub(crate) fn get(self, form: Form) -> Option<u32> {
+        self.0.get(form as usize).copied().filter(|&id| id != u32::MAX)
+    }
+
+    fn add(&mut self, form: Form, id: u32) {
+        if let Some(slot) = self.0.get_mut(form as usize).filter(|slot| **slot == u32::MAX) {
+            *slot = id;
+        }
+    }
+}
+
+impl Default for Forms {
+    fn default() -> Self {
+        Forms::NONE
+    }
 }
 
 impl Index {
@@ -388,10 +426,7 @@ impl Index {
             entries,
             known: FxSet::with_capacity_and_hasher(n + well_known.len(), Default::default()),
             by_domain: FxMap::with_capacity_and_hasher(n, Default::default()),
-            by_label: FxMap::with_capacity_and_hasher(n, Default::default()),
-            by_skeleton: FxMap::with_capacity_and_hasher(n, Default::default()),
-            by_fold: FxMap::with_capacity_and_hasher(n + names.len(), Default::default()),
-            by_dotless: FxMap::with_capacity_and_hasher(3 * n, Default::default()),
+            forms: FxMap::with_capacity_and_hasher(6 * n + names.len(), Default::default()),
             labels: Vec::with_capacity(n),
             ..Index::default()
         };
@@ -411,13 +446,13 @@ impl Index {
                 label_ascii.clone()
             };
             let dotless_suffix: String = suffix.split('.').collect();
-            index.by_dotless.entry(format!("{label_text}{dotless_suffix}")).or_insert(id);
+            index.add_form(format!("{label_text}{dotless_suffix}"), Form::Dotless, id);
             if let Some(first) = suffix.split('.').next().filter(|first| *first != dotless_suffix) {
-                index.by_dotless.entry(format!("{label_text}{first}")).or_insert(id);
+                index.add_form(format!("{label_text}{first}"), Form::Dotless, id);
             }
-            index.by_dotless.entry(format!("www{label_text}")).or_insert(id);
-            let label_id = match index.by_label.get(&label_text) {
-                Some(&existing) => {
+            index.add_form(format!("www{label_text}"), Form::Dotless, id);
+            let label_id = match index.label_id(&label_text) {
+                Some(existing) => {
                     if let Some(label) = index.labels.get_mut(existing as usize) {
                         label.entries.push(id);
                     }
@@ -426,11 +461,11 @@ impl Index {
                 None => index.labels.len() as u32,
             };
             let chars: Vec<char> = label_text.chars().collect();
-            index.by_label.insert(label_text.clone(), label_id);
-            index.by_skeleton.entry(text::skeleton(&label_text).into_owned()).or_insert(label_id);
-            index.by_fold.entry(text::fold(&label_text).into_owned()).or_insert(label_id);
+            index.add_form(label_text.clone(), Form::Label, label_id);
+            index.add_form(text::skeleton(&label_text).into_owned(), Form::Skeleton, label_id);
+            index.add_form(text::fold(&label_text).into_owned(), Form::Fold, label_id);
             if label_text.contains('-') {
-                index.by_nohyphen.entry(label_text.replace('-', "")).or_insert(label_id);
+                index.add_form(label_text.replace('-', ""), Form::NoHyphen, label_id);
             }
             let n = chars.len();
             if n <= MAX_LABEL {
@@ -456,16 +491,16 @@ impl Index {
                 .entries
                 .get(entry_id as usize)
                 .and_then(|entry| entry.domain.split('.').next())
-                .and_then(|label| index.by_label.get(label).copied())
+                .and_then(|label| index.label_id(label))
         };
         for &(entry_id, name) in names {
             if let Some(label_id) = label_of(&index, entry_id) {
-                index.by_fold.entry(text::fold(&name.to_lowercase()).into_owned()).or_insert(label_id);
+                index.add_form(text::fold(&name.to_lowercase()).into_owned(), Form::Fold, label_id);
             }
         }
         for &(entry_id, abbreviation) in abbreviations {
             if let Some(label_id) = label_of(&index, entry_id) {
-                index.by_abbreviation.entry(abbreviation.to_owned()).or_insert(label_id);
+                index.add_form(abbreviation.to_owned(), Form::Abbreviation, label_id);
             }
         }
         index.deletions = MultiTable::build_in_regions(&pairs, &regions_of);
@@ -478,6 +513,22 @@ impl Index {
         index.sorted_keys = sorted.iter().map(|(text, _)| sort_key(text)).collect();
         index.sorted = sorted;
         index
+    }
+
+    fn add_form(&mut self, text: String, form: Form, id: u32) {
+        self.forms.entry(text).or_default().add(form, id);
+    }
+
+    /// What `text` is a form of ([`Forms::NONE`] when nothing).
+    #[inline]
+    pub(crate) fn forms_of(&self, text: &str) -> Forms {
+        self.forms.get(text).copied().unwrap_or(Forms::NONE)
+    }
+
+    /// The id of the label `text`, if it is one.
+    #[inline]
+    pub(crate) fn label_id(&self, text: &str) -> Option<u32> {
+        self.forms_of(text).get(Form::Label)
     }
 
     /// Ids of the labels that start with `prefix` and are longer than it, in text order. Callers
