@@ -107,6 +107,29 @@ pub(crate) fn deletion_salt(budget: usize) -> u64 {
     }
 }
 
+/// Lays regions out one after another from index 1 (index 0 stays empty: empty regions point at
+/// it), each of `size(its key count)` places (a power of two). Returns, per region id up to the
+/// last one used, its first index (0 when it has no keys) and its size minus one, and the total.
+fn lay_out_regions(regions_of: &[u8], size: impl Fn(usize) -> usize) -> (Vec<(usize, usize)>, usize) {
+    let mut counts = [0usize; 256];
+    for &region in regions_of {
+        if let Some(count) = counts.get_mut(usize::from(region)) {
+            *count += 1;
+        }
+    }
+    let used = counts.iter().rposition(|&count| count > 0).map_or(0, |last| last + 1);
+    let mut regions = vec![(0usize, 0usize); used];
+    let mut total = 1usize;
+    for (&count, slot) in counts.iter().zip(regions.iter_mut()) {
+        if count > 0 {
+            let places = size(count);
+            *slot = (total, places - 1);
+            total += places;
+        }
+    }
+    (regions, total)
+}
+
 /// Open-addressing multimap from 64-bit hashes to label ids, one `u64` per slot (upper half: the
 /// hash's upper 32 bits, never 0; lower half: the id). A lookup may return ids of other keys that
 /// share those 32 bits; every caller verifies what it gets.
@@ -130,25 +153,9 @@ impl MultiTable {
 
     /// A table whose pairs lie in the given regions (same order as `pairs`).
     fn build_in_regions(pairs: &[(u64, u32)], regions_of: &[u8]) -> Self {
-        let mut counts = [0usize; 256];
-        for &region in regions_of {
-            if let Some(count) = counts.get_mut(usize::from(region)) {
-                *count += 1;
-            }
-        }
-        let used = counts.iter().rposition(|&count| count > 0).map_or(0, |last| last + 1);
-        let mut regions = vec![(0usize, 0usize); used];
-        let mut total = 1usize;
-        for (&count, slot) in counts.iter().zip(regions.iter_mut()) {
-            if count == 0 {
-                continue;
-            }
-            // Load between 0.33 and 0.67: linear probing stays short, and the table is half the
-            // size (and half the page faults at build) of one kept under 0.5.
-            let capacity = (count + count / 2).max(16).next_power_of_two();
-            *slot = (total, capacity - 1);
-            total += capacity;
-        }
+        // Load between 0.33 and 0.67: linear probing stays short, and the table is half the size
+        // (and half the page faults at build) of one kept under 0.5.
+        let (regions, total) = lay_out_regions(regions_of, |count| (count + count / 2).max(16).next_power_of_two());
         let mut table = MultiTable { slots: vec![0u64; total], regions };
         for (&(key, value), &region) in pairs.iter().zip(regions_of) {
             let packed = (key & 0xffff_ffff_0000_0000 | 1 << 32) | u64::from(value);
@@ -205,14 +212,9 @@ impl MultiTable {
 pub(crate) struct BitFilter {
     /// Word 0 stays zero: empty regions point at it, so their probes fail without a branch.
     words: Vec<u64>,
-    /// Per region: its first word and its size minus one (a power of two minus one).
-    regions: Vec<(u32, u32)>,
-    /// Bit `r` set when region `r` holds keys.
-    occupied: u128,
+    /// Per region: its first word (0 for an empty region) and its size minus one.
+    regions: Vec<(usize, usize)>,
 }
-
-/// Number of filter regions: two edit budgets × lengths 0 to 63 ([`filter_region`]).
-const FILTER_REGIONS: usize = 128;
 
 /// The filter region of a deletion form of `len` characters of a label with edit budget `budget`.
 /// Budgets 0 and 1 share regions, as they share [`deletion_salt`].
@@ -246,26 +248,9 @@ const fn bit_patterns() -> [u64; 1024] {
 impl BitFilter {
     /// Builds the filter from keys and their [`filter_region`]s (same order).
     fn build(keys: &[(u64, u32)], regions_of: &[u8]) -> Self {
-        let mut counts = [0usize; FILTER_REGIONS];
-        for &region in regions_of {
-            if let Some(count) = counts.get_mut(usize::from(region)) {
-                *count += 1;
-            }
-        }
-        let mut regions = vec![(0u32, 0u32); FILTER_REGIONS];
-        let mut occupied = 0u128;
-        let mut total = 1usize;
-        for (r, (&count, slot)) in counts.iter().zip(regions.iter_mut()).enumerate() {
-            if count == 0 {
-                continue;
-            }
-            // At least eight words: a region of a handful of keys still answers "absent" well.
-            let words = (count / 4).clamp(8, 1 << 22).next_power_of_two();
-            *slot = (total as u32, words as u32 - 1);
-            occupied |= 1 << r;
-            total += words;
-        }
-        let mut filter = BitFilter { words: vec![0u64; total], regions, occupied };
+        // At least eight words: a region of a handful of keys still answers "absent" well.
+        let (regions, total) = lay_out_regions(regions_of, |count| (count / 4).clamp(8, 1 << 22).next_power_of_two());
+        let mut filter = BitFilter { words: vec![0u64; total], regions };
         for (&(key, _), &region) in keys.iter().zip(regions_of) {
             let (word, bits) = BitFilter::locate(filter.region(usize::from(region)), key);
             if let Some(word) = filter.words.get_mut(word) {
@@ -279,7 +264,7 @@ impl BitFilter {
     #[inline]
     pub(crate) fn region(&self, region: usize) -> FilterRegion {
         let (base, mask) = self.regions.get(region).copied().unwrap_or((0, 0));
-        FilterRegion { base: base as usize, mask: mask as usize }
+        FilterRegion { base, mask }
     }
 
     /// The word (from bits the table's slot does not use) and the bits (from the top ten).
@@ -293,7 +278,7 @@ impl BitFilter {
     /// Whether any key lies in the region.
     #[inline]
     pub(crate) fn occupied(&self, region: usize) -> bool {
-        region < FILTER_REGIONS && self.occupied >> region & 1 == 1
+        self.regions.get(region).is_some_and(|&(base, _)| base != 0)
     }
 
     /// Whether `key` may be present in `region` (no false negatives).
