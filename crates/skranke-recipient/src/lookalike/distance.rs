@@ -138,18 +138,9 @@ fn finish(h: u64, len: usize) -> u64 {
     mix(h ^ ((len as u64) << 57))
 }
 
-/// Calls `emit` with a hash of every string made by deleting at most `depth` (0, 1 or 2)
-/// characters from `chars`, and that string's length in characters. Two labels within edit
-/// distance `k` share at least one such hash when both sides use depth `k` (a substitution or a
-/// transposition is one deletion on each side).
-pub(crate) fn deletion_hashes(chars: &[char], depth: usize, mut emit: impl FnMut(u64, usize)) {
-    let Some(forms) = Deletions::new(chars) else { return };
-    for d in 0..=depth.min(chars.len()).min(2) {
-        forms.each(d, |hash| emit(hash, chars.len() - d));
-    }
-}
-
-/// The hashes of a label's deletion forms, by number of characters deleted ([`deletion_hashes`]).
+/// The hashes of a label's deletion forms: the strings made by deleting 0, 1 or 2 of its
+/// characters. Two labels within edit distance `k` share at least one such hash when both sides
+/// go to depth `k` (a substitution or a transposition is one deletion on each side).
 ///
 /// The hash of a string is the polynomial `Σ (c + 1)·B^(len-1-pos)` (mod 2^64), whichever
 /// deletions produced it, so equal strings meet. With `S[p]` the full string's suffix sums and
@@ -218,6 +209,14 @@ impl Deletions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every deletion hash of `chars` down to `depth`, with the form's length.
+    fn deletion_hashes(chars: &[char], depth: usize, mut emit: impl FnMut(u64, usize)) {
+        let Some(forms) = Deletions::new(chars) else { return };
+        for d in 0..=depth.min(chars.len()).min(2) {
+            forms.each(d, |hash| emit(hash, chars.len() - d));
+        }
+    }
 
     fn chars(s: &str) -> Vec<char> {
         s.chars().collect()

@@ -107,27 +107,94 @@ pub(crate) fn deletion_salt(budget: usize) -> u64 {
     }
 }
 
-/// Lays regions out one after another from index 1 (index 0 stays empty: empty regions point at
-/// it), each of `size(its key count)` places. Returns, per region id up to the last one used,
-/// its first index (0 when it has no keys) and its number of places, and the total.
-fn lay_out_regions(regions_of: &[u8], size: impl Fn(usize) -> usize) -> (Vec<(usize, usize)>, usize) {
-    let mut counts = [0usize; 256];
-    for &region in regions_of {
-        if let Some(count) = counts.get_mut(usize::from(region)) {
-            *count += 1;
+/// Key-value pairs grouped by region: region `r`'s are `pairs[starts[r]..starts[r + 1]]`.
+pub(crate) struct RegionPairs {
+    pairs: Vec<(u64, u32)>,
+    starts: Vec<usize>,
+}
+
+impl RegionPairs {
+    /// All pairs in one region (region 0).
+    fn one_region(pairs: Vec<(u64, u32)>) -> Self {
+        let starts = vec![0, pairs.len()];
+        RegionPairs { pairs, starts }
+    }
+
+    /// The pairs of each region in turn.
+    fn regions(&self) -> impl Iterator<Item = &[(u64, u32)]> {
+        self.starts.windows(2).map(|w| self.pairs.get(w[0]..w[1]).unwrap_or(&[]))
+    }
+
+    /// Lays the regions out one after another from index 1 (index 0 stays empty: empty regions
+    /// point at it), each of `size(its pair count)` places. Returns, per region, its first index
+    /// (0 when it has no pairs) and its number of places, and the total.
+    fn lay_out(&self, size: impl Fn(usize) -> usize) -> (Vec<(usize, usize)>, usize) {
+        let mut total = 1usize;
+        let regions = self
+            .regions()
+            .map(|pairs| {
+                if pairs.is_empty() {
+                    return (0, 0);
+                }
+                let places = size(pairs.len());
+                total += places;
+                (total - places, places)
+            })
+            .collect();
+        (regions, total)
+    }
+}
+
+/// The deletion forms of every label with an edit budget, as (salted hash, label id) pairs
+/// grouped by [`filter_region`]. How many forms of each length a label has follows from its
+/// length, so the pairs are counted first and then written straight into their region: the
+/// filter and the table are filled one region at a time, with no per-pair region bookkeeping.
+fn deletion_pairs(labels: &[Label]) -> RegionPairs {
+    // (region, number of forms, depth, budget) of each depth of a label's deletions. Labels
+    // longer than MAX_LABEL have none.
+    let groups = |label: &Label| {
+        let n = label.chars.len();
+        let budget = edit_budget(n);
+        (0..=budget.min(n).min(2)).filter(move |_| n <= MAX_LABEL).map(move |depth| {
+            let forms = match depth {
+                0 => 1,
+                1 => n,
+                _ => n * n.saturating_sub(1) / 2,
+            };
+            (filter_region(budget, n - depth), forms, depth, budget)
+        })
+    };
+    let mut counts = vec![0usize; 128];
+    for label in labels {
+        for (region, forms, _, _) in groups(label) {
+            if let Some(count) = counts.get_mut(region) {
+                *count += forms;
+            }
         }
     }
-    let used = counts.iter().rposition(|&count| count > 0).map_or(0, |last| last + 1);
-    let mut regions = vec![(0usize, 0usize); used];
-    let mut total = 1usize;
-    for (&count, slot) in counts.iter().zip(regions.iter_mut()) {
-        if count > 0 {
-            let places = size(count);
-            *slot = (total, places);
-            total += places;
+    let mut starts = Vec::with_capacity(counts.len() + 1);
+    let mut total = 0;
+    starts.push(0);
+    for count in &counts {
+        total += count;
+        starts.push(total);
+    }
+    let mut pairs = vec![(0u64, 0u32); total];
+    let mut cursors = starts.clone();
+    for (id, label) in labels.iter().enumerate() {
+        let Some(forms) = distance::Deletions::new(&label.chars) else { continue };
+        for (region, _, depth, budget) in groups(label) {
+            let salt = deletion_salt(budget);
+            let Some(cursor) = cursors.get_mut(region) else { continue };
+            forms.each(depth, |hash| {
+                if let Some(slot) = pairs.get_mut(*cursor) {
+                    *slot = (hash ^ salt, id as u32);
+                }
+                *cursor += 1;
+            });
         }
     }
-    (regions, total)
+    RegionPairs { pairs, starts }
 }
 
 /// Open-addressing multimap from 64-bit hashes to label ids, one `u64` per slot (upper half: the
@@ -147,29 +214,30 @@ pub(crate) struct MultiTable {
 
 impl MultiTable {
     /// A table of one region (region 0).
-    fn build(pairs: &[(u64, u32)]) -> Self {
-        MultiTable::build_in_regions(pairs, &vec![0u8; pairs.len()])
+    fn build(pairs: Vec<(u64, u32)>) -> Self {
+        MultiTable::build_in_regions(&RegionPairs::one_region(pairs))
     }
 
-    /// A table whose pairs lie in the given regions (same order as `pairs`).
-    fn build_in_regions(pairs: &[(u64, u32)], regions_of: &[u8]) -> Self {
+    /// A table of pairs in regions.
+    fn build_in_regions(pairs: &RegionPairs) -> Self {
         // Each region sized to its pairs at a load of 5/8, not rounded up to a power of two: with
         // regions, rounding made the table 40 % larger, and its page faults slowed the build.
-        let (regions, total) = lay_out_regions(regions_of, |count| count + count * 3 / 5 + 1);
-        let mut table = MultiTable { slots: vec![0u64; total], regions };
-        for (&(key, value), &region) in pairs.iter().zip(regions_of) {
-            let packed = (key & 0xffff_ffff_0000_0000 | 1 << 32) | u64::from(value);
-            let (base, places) = table.region(usize::from(region));
-            let mut offset = start(key, places);
-            while let Some(slot) = table.slots.get_mut(base + offset) {
-                if *slot == 0 || *slot == packed {
-                    *slot = packed;
-                    break;
+        let (regions, total) = pairs.lay_out(|count| count + count * 3 / 5 + 1);
+        let mut slots = vec![0u64; total];
+        for (region_pairs, &(base, places)) in pairs.regions().zip(&regions) {
+            for &(key, value) in region_pairs {
+                let packed = (key & 0xffff_ffff_0000_0000 | 1 << 32) | u64::from(value);
+                let mut offset = start(key, places);
+                while let Some(slot) = slots.get_mut(base + offset) {
+                    if *slot == 0 || *slot == packed {
+                        *slot = packed;
+                        break;
+                    }
+                    offset = next(offset, places);
                 }
-                offset = next(offset, places);
             }
         }
-        table
+        MultiTable { slots, regions }
     }
 
     /// A region's first slot and number of slots; empty regions are the one slot 0.
@@ -263,19 +331,23 @@ const fn bit_patterns() -> [u64; 1024] {
 }
 
 impl BitFilter {
-    /// Builds the filter from keys and their [`filter_region`]s (same order).
-    fn build(keys: &[(u64, u32)], regions_of: &[u8]) -> Self {
+    /// Builds the filter from keys grouped by [`filter_region`].
+    fn build(keys: &RegionPairs) -> Self {
         // At least eight words: a region of a handful of keys still answers "absent" well.
-        let (regions, total) = lay_out_regions(regions_of, |count| (count / 4).clamp(8, 1 << 22).next_power_of_two());
-        let regions = regions.into_iter().map(|(base, words)| (base, words.saturating_sub(1))).collect();
-        let mut filter = BitFilter { words: vec![0u64; total], regions };
-        for (&(key, _), &region) in keys.iter().zip(regions_of) {
-            let (word, bits) = BitFilter::locate(filter.region(usize::from(region)), key);
-            if let Some(word) = filter.words.get_mut(word) {
-                *word |= bits;
+        let (regions, total) = keys.lay_out(|count| (count / 4).clamp(8, 1 << 22).next_power_of_two());
+        let regions: Vec<(usize, usize)> =
+            regions.into_iter().map(|(base, words)| (base, words.saturating_sub(1))).collect();
+        let mut words = vec![0u64; total];
+        for (region_keys, &(base, mask)) in keys.regions().zip(&regions) {
+            let region = FilterRegion { base, mask };
+            for &(key, _) in region_keys {
+                let (word, bits) = BitFilter::locate(region, key);
+                if let Some(word) = words.get_mut(word) {
+                    *word |= bits;
+                }
             }
         }
-        filter
+        BitFilter { words, regions }
     }
 
     /// A region's place in the filter: empty regions point at the zero word.
@@ -361,7 +433,7 @@ pub(crate) struct Index {
     /// First character + an ending of 3–6 characters, not touching the first two (`f` + `havn`)
     /// → label ids.
     pub(crate) by_first_suffix: MultiTable,
-    /// Deletion neighbourhoods ([`distance::deletion_hashes`]) → label ids.
+    /// Deletion neighbourhoods ([`distance::Deletions`]) → label ids.
     pub(crate) deletions: MultiTable,
     /// Which deletion hashes are in `deletions` (asked first: it is small and in cache).
     pub(crate) deletion_filter: BitFilter,
@@ -433,8 +505,6 @@ impl Index {
             labels: Vec::with_capacity(n),
             ..Index::default()
         };
-        let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(n * 40);
-        let mut regions_of: Vec<u8> = Vec::with_capacity(n * 40);
         let mut abbreviation_pairs: Vec<(u64, u32)> = Vec::new();
         for entry_id in 0..index.entries.len() {
             let Some(entry) = index.entries.get(entry_id) else { continue };
@@ -479,12 +549,6 @@ impl Index {
                         }
                     }
                 }
-                let budget = edit_budget(n);
-                let salt = deletion_salt(budget);
-                distance::deletion_hashes(&chars, budget, |hash, len| {
-                    pairs.push((hash ^ salt, label_id));
-                    regions_of.push(filter_region(budget, len) as u8);
-                });
                 index.longest_label = index.longest_label.max(n);
             }
             index.labels.push(Label { text: label_text, chars, entries: vec![id], origin });
@@ -506,9 +570,10 @@ impl Index {
                 index.add_form(abbreviation.to_owned(), Form::Abbreviation, label_id);
             }
         }
-        index.deletions = MultiTable::build_in_regions(&pairs, &regions_of);
-        index.deletion_filter = BitFilter::build(&pairs, &regions_of);
-        index.by_first_suffix = MultiTable::build(&abbreviation_pairs);
+        let pairs = deletion_pairs(&index.labels);
+        index.deletions = MultiTable::build_in_regions(&pairs);
+        index.deletion_filter = BitFilter::build(&pairs);
+        index.by_first_suffix = MultiTable::build(abbreviation_pairs);
         index.known.extend(well_known.iter().cloned());
         let mut sorted: Vec<(String, u32)> =
             index.labels.iter().enumerate().map(|(id, l)| (l.text.clone(), id as u32)).collect();
