@@ -444,10 +444,7 @@ fn edit_candidates(index: &Index, typed: &[char]) -> Vec<u32> {
         let salt = index::deletion_salt(budget);
         for depth in 0..=budget.min(n) {
             let region = index::filter_region(budget, n - depth);
-            if !filter.occupied(region) {
-                continue;
-            }
-            let place = filter.region(region);
+            let Some(place) = filter.region(region) else { continue };
             forms.each(depth, |hash| {
                 let hash = hash ^ salt;
                 if filter.may_contain(place, hash) {

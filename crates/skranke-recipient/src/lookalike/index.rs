@@ -108,7 +108,7 @@ pub(crate) fn deletion_salt(budget: usize) -> u64 {
 }
 
 /// Key-value pairs grouped by region: region `r`'s are `pairs[starts[r]..starts[r + 1]]`.
-pub(crate) struct RegionPairs {
+struct RegionPairs {
     pairs: Vec<(u64, u32)>,
     starts: Vec<usize>,
 }
@@ -164,7 +164,7 @@ fn deletion_pairs(labels: &[Label]) -> RegionPairs {
             (filter_region(budget, n - depth), forms, depth, budget)
         })
     };
-    let mut counts = vec![0usize; 128];
+    let mut counts = vec![0usize; FILTER_REGIONS];
     for label in labels {
         for (region, forms, _, _) in groups(label) {
             if let Some(count) = counts.get_mut(region) {
@@ -295,14 +295,17 @@ fn next(offset: usize, places: usize) -> usize {
 /// form falls in is empty, and its probes are skipped.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BitFilter {
-    /// Word 0 stays zero: empty regions point at it, so their probes fail without a branch.
+    /// Word 0 stays unused: an empty region starts there.
     words: Vec<u64>,
     /// Per region: its first word (0 for an empty region) and its size minus one.
     regions: Vec<(usize, usize)>,
 }
 
-/// The filter region of a deletion form of `len` characters of a label with edit budget `budget`.
-/// Budgets 0 and 1 share regions, as they share [`deletion_salt`].
+/// Number of filter regions: two budget classes × form lengths 0 to 63 ([`filter_region`]).
+const FILTER_REGIONS: usize = 128;
+
+/// The filter region of a deletion form of `len` characters of a label with edit budget `budget`
+/// (below [`FILTER_REGIONS`]). Budgets 0 and 1 share regions, as they share [`deletion_salt`].
 pub(crate) fn filter_region(budget: usize, len: usize) -> usize {
     usize::from(budget >= 2) * 64 + len.min(63)
 }
@@ -350,11 +353,11 @@ impl BitFilter {
         BitFilter { words, regions }
     }
 
-    /// A region's place in the filter: empty regions point at the zero word.
+    /// A region's place in the filter, or `None` when no key lies in it (its probes are skipped).
     #[inline]
-    pub(crate) fn region(&self, region: usize) -> FilterRegion {
-        let (base, mask) = self.regions.get(region).copied().unwrap_or((0, 0));
-        FilterRegion { base, mask }
+    pub(crate) fn region(&self, region: usize) -> Option<FilterRegion> {
+        let &(base, mask) = self.regions.get(region)?;
+        (base != 0).then_some(FilterRegion { base, mask })
     }
 
     /// The word (from bits the table's slot does not use) and the bits (from the top ten).
@@ -363,12 +366,6 @@ impl BitFilter {
         let word = region.base + ((key >> 21) as usize & region.mask);
         let bits = BIT_PATTERNS.get((key >> 54) as usize).copied().unwrap_or(0);
         (word, bits)
-    }
-
-    /// Whether any key lies in the region.
-    #[inline]
-    pub(crate) fn occupied(&self, region: usize) -> bool {
-        self.regions.get(region).is_some_and(|&(base, _)| base != 0)
     }
 
     /// Whether `key` may be present in `region` (no false negatives).

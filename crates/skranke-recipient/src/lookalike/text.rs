@@ -205,18 +205,17 @@ pub(crate) fn skeleton(label: &str) -> Cow<'_, str> {
 /// allocating for an ASCII label); `None` when the label is its own skeleton (nearly every label
 /// checked), so the caller can reuse what it already knows about the label.
 pub(crate) fn with_changed_skeleton<R>(label: &str, use_it: impl FnOnce(&str) -> R) -> Option<R> {
-    (!is_own_skeleton(label)).then(|| skeleton_then(label, use_it))
-}
-
-fn skeleton_then<R>(label: &str, use_it: impl FnOnce(&str) -> R) -> R {
+    if is_own_skeleton(label) {
+        return None;
+    }
     if label.is_ascii() {
         let mut short = Short::new();
         ascii_skeleton(label, |byte| short.push_ascii(byte));
         if let Some(text) = short.as_str() {
-            return use_it(text);
+            return Some(use_it(text));
         }
     }
-    use_it(&skeleton(label))
+    Some(use_it(&skeleton(label)))
 }
 
 /// Whether [`fold`] leaves a text as it is.
@@ -303,20 +302,19 @@ pub(crate) fn fold(text: &str) -> Cow<'_, str> {
 /// build, where neither matters); `None` when the text is its own fold, so the caller can reuse
 /// what it already knows about the text.
 pub(crate) fn with_changed_fold<R>(text: &str, use_it: impl FnOnce(&str) -> R) -> Option<R> {
-    (!is_own_fold(text)).then(|| fold_then(text, use_it))
-}
-
-fn fold_then<R>(text: &str, use_it: impl FnOnce(&str) -> R) -> R {
+    if is_own_fold(text) {
+        return None;
+    }
     let mut short = Short::new();
     if text.is_ascii() {
         short.fold_ascii(text.as_bytes());
     } else {
         fold_unicode(text, |c| short.push(c));
     }
-    match short.as_str() {
+    Some(match short.as_str() {
         Some(folded) => use_it(folded),
         None => use_it(&fold(text)),
-    }
+    })
 }
 
 /// Calls `use_it` with the text without its hyphens, without allocating for a short one.
