@@ -441,12 +441,10 @@ fn edit_candidates(index: &Index, typed: &[char]) -> Vec<u32> {
         if !applies {
             continue;
         }
-        let salt = index::deletion_salt(budget);
         for depth in 0..=budget.min(n) {
             let region = index::filter_region(budget, n - depth);
             let Some(place) = filter.region(region) else { continue };
             forms.each(depth, |hash| {
-                let hash = hash ^ salt;
                 if filter.may_contain(place, hash) {
                     add_candidates(index, hash, region, &mut candidates);
                 }

@@ -95,18 +95,6 @@ pub(crate) fn edit_budget(len: usize) -> usize {
     }
 }
 
-/// Marks a deletion hash with the edit budget of the labels it may meet. A label with budget 1
-/// meets a typed label only through one deletion or none on each side, a label with budget 2
-/// through up to two; without the mark, a typed name's two-deletion forms would meet the
-/// one-deletion forms of every shorter label around them, candidates that the distance check
-/// then throws away (most of the cost of a check against 10,000 domains).
-pub(crate) fn deletion_salt(budget: usize) -> u64 {
-    match budget {
-        0 | 1 => 0,
-        _ => 0x5bd1_e995_7f4a_7c15,
-    }
-}
-
 /// Key-value pairs grouped by region: region `r`'s are `pairs[starts[r]..starts[r + 1]]`.
 struct RegionPairs {
     pairs: Vec<(u64, u32)>,
@@ -145,13 +133,13 @@ impl RegionPairs {
     }
 }
 
-/// The deletion forms of every label with an edit budget, as (salted hash, label id) pairs
+/// The deletion forms of every label with an edit budget, as (hash, label id) pairs
 /// grouped by [`filter_region`]. How many forms of each length a label has follows from its
 /// length, so the pairs are counted first and then written straight into their region: the
 /// filter and the table are filled one region at a time, with no per-pair region bookkeeping.
 fn deletion_pairs(labels: &[Label]) -> RegionPairs {
-    // (region, number of forms, depth, budget) of each depth of a label's deletions. Labels
-    // longer than MAX_LABEL have none.
+    // (region, number of forms, depth) of each depth of a label's deletions. Labels longer than
+    // MAX_LABEL have none.
     let groups = |label: &Label| {
         let n = label.chars.len();
         let budget = edit_budget(n);
@@ -166,7 +154,7 @@ fn deletion_pairs(labels: &[Label]) -> RegionPairs {
     };
     let mut counts = vec![0usize; FILTER_REGIONS];
     for label in labels {
-        for (region, forms, _, _) in groups(label) {
+        for (region, forms, _) in groups(label) {
             if let Some(count) = counts.get_mut(region) {
                 *count += forms;
             }
@@ -183,12 +171,11 @@ fn deletion_pairs(labels: &[Label]) -> RegionPairs {
     let mut cursors = starts.clone();
     for (id, label) in labels.iter().enumerate() {
         let Some(forms) = distance::Deletions::new(&label.chars) else { continue };
-        for (region, _, depth, budget) in groups(label) {
-            let salt = deletion_salt(budget);
+        for (region, _, depth) in groups(label) {
             let Some(cursor) = cursors.get_mut(region) else { continue };
             forms.each(depth, |hash| {
                 if let Some(slot) = pairs.get_mut(*cursor) {
-                    *slot = (hash ^ salt, id as u32);
+                    *slot = (hash, id as u32);
                 }
                 *cursor += 1;
             });
@@ -305,7 +292,12 @@ pub(crate) struct BitFilter {
 const FILTER_REGIONS: usize = 128;
 
 /// The filter region of a deletion form of `len` characters of a label with edit budget `budget`
-/// (below [`FILTER_REGIONS`]). Budgets 0 and 1 share regions, as they share [`deletion_salt`].
+/// (below [`FILTER_REGIONS`]). Budgets 0 and 1 share regions; budget 2 has its own. A label with
+/// budget 1 meets a typed label only through one deletion or none on each side, a label with
+/// budget 2 through up to two; kept together, a typed name's two-deletion forms would meet the
+/// one-deletion forms of every shorter label around them, candidates that the distance check
+/// then throws away (most of the cost of a check against 10,000 domains). The table behind the
+/// filter has the same regions, so the two budgets never meet there either.
 pub(crate) fn filter_region(budget: usize, len: usize) -> usize {
     usize::from(budget >= 2) * 64 + len.min(63)
 }
