@@ -149,7 +149,7 @@ fn deletion_pairs(labels: &[Label]) -> RegionPairs {
                 1 => n,
                 _ => n * n.saturating_sub(1) / 2,
             };
-            (filter_region(budget, n - depth), forms, depth, budget)
+            (filter_region(budget, n - depth), forms, depth)
         })
     };
     let mut counts = vec![0usize; FILTER_REGIONS];
@@ -413,7 +413,7 @@ pub(crate) struct Index {
     /// folded, the domain with a dot dropped, the label without hyphens, a customary
     /// abbreviation) → what that text is a form of. One map instead of one per form: a typed
     /// label is looked up once for all the forms it may be, instead of six times.
-    pub(crate) forms: FxMap<String, Forms>,
+    pub(crate) forms: FxMap<Box<[u8]>, Forms>,
     /// Labels sorted by text with their ids, for prefix ranges (truncations, abbreviations).
     pub(crate) sorted: Vec<(String, u32)>,
     /// [`sort_key`] of each of `sorted`: the binary search runs over this compact array and looks
@@ -575,18 +575,19 @@ impl Index {
     }
 
     fn add_form(&mut self, text: String, form: Form, id: u32) {
-        self.forms.entry(text).or_default().add(form, id);
+        self.forms.entry(text.into_bytes().into_boxed_slice()).or_default().add(form, id);
     }
 
-    /// What `text` is a form of ([`Forms::NONE`] when nothing).
+    /// What `text` (UTF-8 bytes: derived forms are built as bytes) is a form of ([`Forms::NONE`]
+    /// when nothing).
     #[inline]
-    pub(crate) fn forms_of(&self, text: &str) -> Forms {
-        self.forms.get(text).copied().unwrap_or(Forms::NONE)
+    pub(crate) fn forms_of(&self, text: &(impl AsRef<[u8]> + ?Sized)) -> Forms {
+        self.forms.get(text.as_ref()).copied().unwrap_or(Forms::NONE)
     }
 
     /// The id of the label `text`, if it is one.
     #[inline]
-    pub(crate) fn label_id(&self, text: &str) -> Option<u32> {
+    pub(crate) fn label_id(&self, text: &(impl AsRef<[u8]> + ?Sized)) -> Option<u32> {
         self.forms_of(text).get(Form::Label)
     }
 

@@ -153,22 +153,35 @@ impl Short {
         }
     }
 
-    /// The text, or `None` if it did not fit.
-    pub(crate) fn as_str(&self) -> Option<&str> {
+    /// The text's bytes (whole UTF-8 characters), or `None` if it did not fit. Bytes, not a
+    /// `&str`: the index is keyed by bytes, and checking UTF-8 again was a tenth of a fold.
+    pub(crate) fn as_bytes(&self) -> Option<&[u8]> {
         if self.overflow {
             return None;
         }
-        // Only whole characters were pushed, so this is always valid UTF-8.
-        self.bytes.get(..self.len).and_then(|bytes| std::str::from_utf8(bytes).ok())
+        self.bytes.get(..self.len)
     }
 }
+
+/// Bytes that are their own skeleton: lowercase ASCII letters but `m` (`rn`), digits but `0`
+/// (`o`) and `1` (`l`), and the hyphen. A table, so the test is one load per byte, not a chain of
+/// comparisons.
+static OWN_SKELETON: [bool; 256] = {
+    let mut own = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        own[b] = byte.is_ascii_lowercase() && byte != b'm' || byte.is_ascii_digit() && byte != b'0' && byte != b'1'
+            || byte == b'-';
+        b += 1;
+    }
+    own
+};
 
 /// Whether a label is its own skeleton (plain lowercase ASCII without the letters and digits
 /// that have confusables).
 fn is_own_skeleton(label: &str) -> bool {
-    label
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() && b != b'm' || b.is_ascii_digit() && b != b'0' && b != b'1' || b == b'-')
+    label.bytes().fold(true, |own, b| own & OWN_SKELETON[usize::from(b)])
 }
 
 /// The skeleton of an ASCII label, byte by byte (every byte pushed is ASCII).
@@ -201,58 +214,76 @@ pub(crate) fn skeleton(label: &str) -> Cow<'_, str> {
     Cow::Owned(raw.to_lowercase())
 }
 
-/// Calls `use_it` with [`skeleton`] of the label when that differs from the label (without
-/// allocating for an ASCII label); `None` when the label is its own skeleton (nearly every label
-/// checked), so the caller can reuse what it already knows about the label.
-pub(crate) fn with_changed_skeleton<R>(label: &str, use_it: impl FnOnce(&str) -> R) -> Option<R> {
+/// Calls `use_it` with the bytes of [`skeleton`] of the label when that differs from the label
+/// (without allocating for an ASCII label); `None` when the label is its own skeleton (nearly
+/// every label checked), so the caller can reuse what it already knows about the label.
+pub(crate) fn with_changed_skeleton<R>(label: &str, use_it: impl FnOnce(&[u8]) -> R) -> Option<R> {
     if is_own_skeleton(label) {
         return None;
     }
     if label.is_ascii() {
         let mut short = Short::new();
         ascii_skeleton(label, |byte| short.push_ascii(byte));
-        if let Some(text) = short.as_str() {
+        if let Some(text) = short.as_bytes() {
             return Some(use_it(text));
         }
     }
-    Some(use_it(&skeleton(label)))
+    Some(use_it(skeleton(label).as_bytes()))
 }
 
-/// Whether [`fold`] leaves a text as it is.
+/// Whether [`fold`] leaves a text as it is (a non-ASCII text never counts as its own fold).
 fn is_own_fold(text: &str) -> bool {
-    // One pass without branches on the bytes: this runs on every check, and a search per rule
-    // mispredicted its way to 40 ns for a 15-letter label.
-    let mut changes = false;
+    let mut changes = 0u8;
     let mut previous = 0u8;
     for &byte in text.as_bytes() {
-        changes |= !byte.is_ascii()
-            | (byte == b'-')
-            | (byte == b' ')
-            | (byte == b'.')
-            | (previous == b'a') & ((byte == b'e') | (byte == b'a'))
-            | (previous == b'o') & (byte == b'e');
-        previous = byte;
+        let class = FOLD_CLASSES[usize::from(byte)];
+        changes |= class & FOLD_DROPPED | previous & (class >> 4) | byte >> 7;
+        previous = class;
     }
-    !changes
+    changes == 0
 }
 
+/// What a byte does in the ASCII fold, as bits: [`FOLD_DROPPED`] alone, and in a pair with the
+/// next byte: it may start one ([`FOLD_A`], [`FOLD_O`]) and may end one (the bits of the letters
+/// it follows, shifted up by four).
+static FOLD_CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    classes[b'-' as usize] = FOLD_DROPPED;
+    classes[b' ' as usize] = FOLD_DROPPED;
+    classes[b'.' as usize] = FOLD_DROPPED;
+    // `aa`, `ae` and `oe` merge: `a` starts two pairs and ends one, `e` ends two.
+    classes[b'a' as usize] = FOLD_A | FOLD_A << 4;
+    classes[b'o' as usize] = FOLD_O;
+    classes[b'e' as usize] = (FOLD_A | FOLD_O) << 4;
+    classes
+};
+const FOLD_DROPPED: u8 = 1;
+const FOLD_A: u8 = 2;
+const FOLD_O: u8 = 4;
+
 /// [`fold`] of an ASCII text written to `out` (at least as long as `bytes`); returns the length
-/// written. No branch depends on the letters: the pairs it merges are common in Danish names, and
-/// a loop that skipped them mispredicted its way to most of the fold's time. Only ASCII is
-/// written.
+/// written. For ASCII the fold only removes bytes, so the text is its own fold exactly when the
+/// length comes back unchanged. No branch depends on the letters (the pairs it merges are common
+/// in Danish names, and a loop that branched on them mispredicted its way to most of the fold's
+/// time), and the byte tests are one table load ([`FOLD_CLASSES`]). Only ASCII is written.
 fn fold_ascii_into(bytes: &[u8], out: &mut [u8]) -> usize {
+    let class_of = |byte: u8| FOLD_CLASSES[usize::from(byte)];
     let mut len = 0;
     let mut skip = false;
+    let mut class = bytes.first().map_or(0, |&byte| class_of(byte));
     for (k, &byte) in bytes.iter().enumerate() {
         let next = bytes.get(k + 1).copied().unwrap_or(0);
-        // `ae` → `e`, `oe` → `o`, `aa` → `a`: the pair's second byte is skipped.
-        let keep = !skip & !matches!(byte, b'-' | b' ' | b'.');
-        let pair = !skip & ((byte == b'a') & ((next == b'e') | (next == b'a')) | (byte == b'o') & (next == b'e'));
+        let next_class = class_of(next);
+        // `ae` → `e`, `oe` → `o`, `aa` → `a`: the pair's second byte is skipped, and for a pair
+        // starting with `a` the second letter is the one kept.
+        let pair = !skip & (class & (next_class >> 4) != 0);
+        let keep = !skip & (class & FOLD_DROPPED == 0);
         if let Some(slot) = out.get_mut(len) {
-            *slot = if (byte == b'a') & (next == b'e') { b'e' } else { byte };
+            *slot = if pair & (byte == b'a') { next } else { byte };
         }
         len += usize::from(keep);
         skip = pair;
+        class = next_class;
     }
     len
 }
@@ -297,35 +328,44 @@ pub(crate) fn fold(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Calls `use_it` with [`fold`] of the text when that differs from the text, without allocating
-/// for a short one (and, for ASCII, with the branch-free loop; `fold` itself serves the index
-/// build, where neither matters); `None` when the text is its own fold, so the caller can reuse
-/// what it already knows about the text.
-pub(crate) fn with_changed_fold<R>(text: &str, use_it: impl FnOnce(&str) -> R) -> Option<R> {
-    if is_own_fold(text) {
-        return None;
-    }
+/// Calls `use_it` with the bytes of [`fold`] of the text when that differs from the text,
+/// without allocating for a short one (and, for ASCII, in one branch-free pass; `fold` itself
+/// serves the index build, where neither matters); `None` when the text is its own fold, so the
+/// caller can reuse what it already knows about the text.
+pub(crate) fn with_changed_fold<R>(text: &str, use_it: impl FnOnce(&[u8]) -> R) -> Option<R> {
     let mut short = Short::new();
     if text.is_ascii() {
         short.fold_ascii(text.as_bytes());
+        if !short.overflow && short.len == text.len() {
+            return None;
+        }
     } else {
+        // Never its own fold by `is_own_fold`: a non-ASCII text is always folded.
         fold_unicode(text, |c| short.push(c));
     }
-    Some(match short.as_str() {
+    Some(match short.as_bytes() {
         Some(folded) => use_it(folded),
-        None => use_it(&fold(text)),
+        None => use_it(fold(text).as_bytes()),
     })
 }
 
-/// Calls `use_it` with the text without its hyphens, without allocating for a short one.
-pub(crate) fn with_hyphens_dropped<R>(text: &str, use_it: impl FnOnce(&str) -> R) -> R {
+/// Calls `use_it` with the bytes of the text without its hyphens, without allocating for a short
+/// one.
+pub(crate) fn with_hyphens_dropped<R>(text: &str, use_it: impl FnOnce(&[u8]) -> R) -> R {
     let mut short = Short::new();
-    for piece in text.split('-') {
-        short.push_str(piece);
-    }
-    match short.as_str() {
-        Some(joined) => use_it(joined),
-        None => use_it(&text.replace('-', "")),
+    match short.bytes.get_mut(..text.len()) {
+        Some(out) => {
+            // Each byte written where the next one goes; a hyphen is overwritten by what follows.
+            let mut len = 0;
+            for &byte in text.as_bytes() {
+                if let Some(slot) = out.get_mut(len) {
+                    *slot = byte;
+                }
+                len += usize::from(byte != b'-');
+            }
+            use_it(out.get(..len).unwrap_or_default())
+        }
+        None => use_it(text.replace('-', "").as_bytes()),
     }
 }
 
@@ -373,17 +413,17 @@ mod tests {
         let long = "æ".repeat(100);
         for text in ["fredericia", "københavn", "koebenhavn", "høje-taastrup", "g00gle", "rnitid", "fredericiа", &long]
         {
-            let changed_fold = with_changed_fold(text, str::to_owned);
-            assert_eq!(changed_fold.unwrap_or_else(|| text.to_owned()), fold(text));
-            let changed_skeleton = with_changed_skeleton(text, str::to_owned);
-            assert_eq!(changed_skeleton.unwrap_or_else(|| text.to_owned()), skeleton(text));
-            with_hyphens_dropped(text, |joined| assert_eq!(joined, text.replace('-', "")));
+            let changed_fold = with_changed_fold(text, <[u8]>::to_vec);
+            assert_eq!(changed_fold.unwrap_or_else(|| text.into()), fold(text).as_bytes());
+            let changed_skeleton = with_changed_skeleton(text, <[u8]>::to_vec);
+            assert_eq!(changed_skeleton.unwrap_or_else(|| text.into()), skeleton(text).as_bytes());
+            with_hyphens_dropped(text, |joined| assert_eq!(joined, text.replace('-', "").as_bytes()));
         }
         let mut short = Short::new();
         short.push_str(&"a".repeat(Short::CAPACITY));
-        assert_eq!(short.as_str().map(str::len), Some(Short::CAPACITY));
+        assert_eq!(short.as_bytes().map(<[u8]>::len), Some(Short::CAPACITY));
         short.push('b');
-        assert_eq!(short.as_str(), None);
+        assert_eq!(short.as_bytes(), None);
     }
 
     /// The three-pass split this module had before (kept to check the one-pass one against).
@@ -420,13 +460,18 @@ mod tests {
                 proptest::prop_assert_eq!(&bytes, &chars);
                 let mut short = Short::new();
                 short.fold_ascii(text.as_bytes());
-                proptest::prop_assert_eq!(short.as_str(), Some(bytes.as_str()));
+                proptest::prop_assert_eq!(short.as_bytes(), Some(bytes.as_bytes()));
                 proptest::prop_assert_eq!(is_own_fold(&text), bytes == text);
             }
-            let changed_fold = with_changed_fold(&text, str::to_owned);
-            proptest::prop_assert_eq!(changed_fold.unwrap_or_else(|| text.clone()), fold(&text));
-            let changed_skeleton = with_changed_skeleton(&text, str::to_owned);
-            proptest::prop_assert_eq!(changed_skeleton.unwrap_or_else(|| text.clone()), skeleton(&text));
+            let changed_fold = with_changed_fold(&text, <[u8]>::to_vec);
+            proptest::prop_assert_eq!(changed_fold.unwrap_or_else(|| text.clone().into()), fold(&text).as_bytes().to_vec());
+            let changed_skeleton = with_changed_skeleton(&text, <[u8]>::to_vec);
+            proptest::prop_assert_eq!(
+                changed_skeleton.unwrap_or_else(|| text.clone().into()),
+                skeleton(&text).as_bytes().to_vec()
+            );
+            let joined = with_hyphens_dropped(&text, <[u8]>::to_vec);
+            proptest::prop_assert_eq!(joined, text.replace('-', "").into_bytes());
         }
     }
 
