@@ -335,7 +335,7 @@ impl ProtectedSet {
         self.lookalike(&name, &parts)
     }
 
-    fn lookalike(&self, name: &text::Name, parts: &text::Parts<'_>) -> Verdict {
+    fn lookalike(&self, name: &text::Name<'_>, parts: &text::Parts<'_>) -> Verdict {
         classes::detect(&self.index, name, parts)
             .and_then(|hit| self.index.entry(hit.entry).map(|e| (hit.class, e.domain.clone())))
             .map_or(Verdict::Unrelated, |(class, resembles)| Verdict::Lookalike { class, resembles })

@@ -160,7 +160,7 @@ pub(crate) fn detect(index: &Index, name: &Name, parts: &Parts<'_>) -> Option<Hi
 
 /// `fredericia.dk.evil.com`, `fredericia.dk.dk`: a whole protected domain inside a longer name.
 fn embedded_domain(index: &Index, name: &Name) -> Option<Hit> {
-    let ascii = name.ascii.as_str();
+    let ascii: &str = &name.ascii;
     if ascii.bytes().filter(|&b| b == b'.').count() < 2 {
         return None;
     }
@@ -182,6 +182,9 @@ fn embedded_domain(index: &Index, name: &Name) -> Option<Hit> {
 
 /// `fredericia.evil.com`: a protected label as a subdomain of something else.
 fn subdomain_label(index: &Index, parts: &Parts<'_>) -> Option<Hit> {
+    if parts.subdomain.is_empty() {
+        return None;
+    }
     parts.subdomain.split('.').filter(|l| !GENERIC_SUBDOMAINS.contains(l)).find_map(|sub| {
         let label_id = index.label_id(sub)?;
         let label = index.label(label_id)?;

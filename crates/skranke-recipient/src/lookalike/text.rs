@@ -5,26 +5,31 @@ use std::borrow::Cow;
 
 /// A domain as the checks see it: trimmed, lowercased, in A-label (ASCII) and Unicode form.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Name {
-    /// Lowercase A-label form without a trailing dot.
-    pub(crate) ascii: String,
-    /// Unicode form without a trailing dot; `None` when it equals `ascii` (plain ASCII names,
-    /// nearly every name checked, so they cost one allocation, not two).
+pub(crate) struct Name<'a> {
+    /// Lowercase A-label form without a trailing dot: the typed text itself when it already is
+    /// that (nearly every name checked, so they cost no allocation).
+    pub(crate) ascii: Cow<'a, str>,
+    /// Unicode form without a trailing dot; `None` when it equals `ascii`.
     unicode: Option<String>,
     /// The input ended with a dot (`fredericia.dk.`); kept as a fact, never silently dropped.
     pub(crate) trailing_dot: bool,
 }
 
-impl Name {
+impl Name<'_> {
     /// The Unicode form (the A-label form when they are the same).
     pub(crate) fn unicode(&self) -> &str {
         self.unicode.as_deref().unwrap_or(&self.ascii)
     }
 }
 
+/// Whether an ASCII name holds an A-label (`xn--` in any case, `XN--kbenhavn-54a.dk` too).
+fn has_a_label(ascii: &[u8]) -> bool {
+    ascii.windows(4).any(|w| w.get(2..) == Some(b"--") && w.get(..2).is_some_and(|xn| xn.eq_ignore_ascii_case(b"xn")))
+}
+
 /// Trims, lowercases and maps a typed domain through UTS #46 (only when it is not plain ASCII or
 /// holds an A-label). `None` for an empty input.
-pub(crate) fn normalise(input: &str) -> Option<Name> {
+pub(crate) fn normalise(input: &str) -> Option<Name<'_>> {
     let trimmed = input.trim();
     let (body, trailing_dot) = match trimmed.strip_suffix('.') {
         Some(body) => (body, true),
@@ -33,9 +38,11 @@ pub(crate) fn normalise(input: &str) -> Option<Name> {
     if body.is_empty() {
         return None;
     }
-    let plain = body.is_ascii() && !body.contains("xn--") && !body.contains("XN--");
-    if plain {
-        let ascii = body.to_ascii_lowercase();
+    if body.is_ascii() && !has_a_label(body.as_bytes()) {
+        let ascii = match body.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => Cow::Owned(body.to_ascii_lowercase()),
+            false => Cow::Borrowed(body),
+        };
         return Some(Name { unicode: None, ascii, trailing_dot });
     }
     let lower = body.to_lowercase();
@@ -43,10 +50,10 @@ pub(crate) fn normalise(input: &str) -> Option<Name> {
         Ok(ascii) if !ascii.is_empty() => {
             let (unicode, _) = idna::domain_to_unicode(&ascii);
             let unicode = (unicode != ascii).then_some(unicode);
-            Some(Name { ascii, unicode, trailing_dot })
+            Some(Name { ascii: Cow::Owned(ascii), unicode, trailing_dot })
         }
         // Not a valid IDN: keep the lowercased text so the skeleton can still see through it.
-        _ => Some(Name { ascii: lower, unicode: None, trailing_dot }),
+        _ => Some(Name { ascii: Cow::Owned(lower), unicode: None, trailing_dot }),
     }
 }
 
@@ -67,12 +74,23 @@ pub(crate) struct Parts<'a> {
 
 /// Splits a normalised name with the Public Suffix List. A single label is its own registrable
 /// label with an empty suffix.
-pub(crate) fn split(name: &Name) -> Parts<'_> {
-    let ascii = name.ascii.as_str();
-    let registrable = psl::domain_str(ascii).filter(|r| ascii.ends_with(r)).unwrap_or(ascii);
+pub(crate) fn split<'a>(name: &'a Name<'_>) -> Parts<'a> {
+    let ascii: &str = &name.ascii;
+    // The list answers with the registrable domain and its suffix, tails of the name; their
+    // lengths place the label and the suffix without searching the text again.
+    let tail = |len: usize| ascii.len().checked_sub(len).and_then(|start| ascii.get(start..));
+    let listed = psl::domain(ascii.as_bytes()).and_then(|domain| {
+        let suffix_len = domain.suffix().as_bytes().len();
+        let registrable = tail(domain.as_bytes().len())?;
+        let label = registrable.get(..registrable.len().checked_sub(suffix_len + 1)?)?;
+        Some((registrable, label, tail(suffix_len)?))
+    });
+    let (registrable, label_ascii, suffix) = listed.unwrap_or_else(|| {
+        let (label, suffix) = ascii.split_once('.').unwrap_or((ascii, ""));
+        (ascii, label, suffix)
+    });
     let subdomain_end = ascii.len() - registrable.len();
     let subdomain = ascii.get(..subdomain_end.saturating_sub(1)).unwrap_or("");
-    let (label_ascii, suffix) = registrable.split_once('.').unwrap_or((registrable, ""));
     let label = match &name.unicode {
         None => label_ascii,
         Some(unicode) => {
@@ -381,6 +399,13 @@ mod tests {
         assert!(!name.trailing_dot);
         assert!(normalise("fredericia.dk.").unwrap().trailing_dot);
         assert_eq!(normalise("   "), None);
+        // A lowercase ASCII name is used as typed; anything else is a new text.
+        assert!(matches!(normalise("fredericia.dk").unwrap().ascii, Cow::Borrowed("fredericia.dk")));
+        assert!(matches!(normalise("FREDERICIA.dk").unwrap().ascii, Cow::Owned(ref s) if s == "fredericia.dk"));
+        // An A-label in any case is an A-label.
+        for typed in ["xn--kbenhavn-54a.dk", "XN--KBENHAVN-54A.DK", "Xn--kbenhavn-54a.dk"] {
+            assert_eq!(normalise(typed).unwrap().unicode(), "københavn.dk", "{typed}");
+        }
     }
 
     #[test]
@@ -427,8 +452,8 @@ mod tests {
     }
 
     /// The three-pass split this module had before (kept to check the one-pass one against).
-    fn split_by_counting(name: &Name) -> Parts<'_> {
-        let ascii = name.ascii.as_str();
+    fn split_by_counting<'a>(name: &'a Name<'_>) -> Parts<'a> {
+        let ascii: &str = &name.ascii;
         let registrable = psl::domain_str(ascii).filter(|r| ascii.ends_with(r)).unwrap_or(ascii);
         let skip = ascii.split('.').count().saturating_sub(registrable.split('.').count());
         let label_ascii = registrable.split('.').next().unwrap_or(registrable);
