@@ -448,7 +448,7 @@ fn edit_candidates(index: &Index, typed: &[char]) -> Vec<u32> {
             let region = index::filter_region(budget, n - depth);
             let Some(place) = filter.region(region) else { continue };
             forms.each(depth, |hash| {
-                if filter.may_contain(place, hash) {
+                if index::BitFilter::may_contain(place, hash) {
                     add_candidates(index, hash, region, &mut candidates);
                 }
             });

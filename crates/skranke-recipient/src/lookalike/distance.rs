@@ -128,14 +128,11 @@ const fn inverse(odd: u64) -> u64 {
 }
 
 /// One multiply, then the well-mixed upper half rotated down to where the table takes its slot.
+/// The form's length is not mixed in: forms of each length have their own region of the filter
+/// and the table ([`filter_region`](super::index::filter_region)), so they never meet.
 #[inline]
-fn mix(x: u64) -> u64 {
-    x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(32)
-}
-
-#[inline]
-fn finish(h: u64, len: usize) -> u64 {
-    mix(h ^ ((len as u64) << 57))
+fn finish(h: u64) -> u64 {
+    h.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(32)
 }
 
 /// The hashes of a label's deletion forms: the strings made by deleting 0, 1 or 2 of its
@@ -177,11 +174,11 @@ impl Deletions {
         let (n, suffix) = (self.n, &self.suffix);
         let whole = suffix[0];
         match depth {
-            0 => emit(finish(whole, n)),
+            0 => emit(finish(whole)),
             1 if n >= 1 => {
                 for i in 0..n {
                     let left = whole.wrapping_sub(suffix[i]);
-                    emit(finish(left.wrapping_mul(BASE_INV).wrapping_add(suffix[i + 1]), n - 1));
+                    emit(finish(left.wrapping_mul(BASE_INV).wrapping_add(suffix[i + 1])));
                 }
             }
             2 if n >= 2 => {
@@ -197,7 +194,7 @@ impl Deletions {
                         .wrapping_mul(inv2)
                         .wrapping_add(suffix[i + 1].wrapping_mul(BASE_INV));
                     for &t in &tail[i + 1..n] {
-                        emit(finish(head.wrapping_add(t), n - 2));
+                        emit(finish(head.wrapping_add(t)));
                     }
                 }
             }
@@ -243,7 +240,7 @@ mod tests {
 
     /// The polynomial hash of a string built by hand, for checking the fast formula.
     fn naive(s: &[char]) -> u64 {
-        finish(s.iter().fold(0u64, |h, &c| h.wrapping_mul(BASE).wrapping_add(u64::from(c) + 1)), s.len())
+        finish(s.iter().fold(0u64, |h, &c| h.wrapping_mul(BASE).wrapping_add(u64::from(c) + 1)))
     }
 
     #[test]

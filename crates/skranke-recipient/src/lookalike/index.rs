@@ -284,7 +284,7 @@ fn next(offset: usize, places: usize) -> usize {
 pub(crate) struct BitFilter {
     /// Word 0 stays unused: an empty region starts there.
     words: Vec<u64>,
-    /// Per region: its first word (0 for an empty region) and its size minus one.
+    /// Per region: its first word (0 for an empty region) and its number of words.
     regions: Vec<(usize, usize)>,
 }
 
@@ -330,49 +330,52 @@ impl BitFilter {
     fn build(keys: &RegionPairs) -> Self {
         // At least eight words: a region of a handful of keys still answers "absent" well.
         let (regions, total) = keys.lay_out(|count| (count / 4).clamp(8, 1 << 22).next_power_of_two());
-        let regions: Vec<(usize, usize)> =
-            regions.into_iter().map(|(base, words)| (base, words.saturating_sub(1))).collect();
         let mut words = vec![0u64; total];
-        for (region_keys, &(base, mask)) in keys.regions().zip(&regions) {
-            let region = FilterRegion { base, mask };
+        for (region_keys, &(base, len)) in keys.regions().zip(&regions) {
+            let Some(region) = words.get_mut(base..base + len) else { continue };
             for &(key, _) in region_keys {
-                let (word, bits) = BitFilter::locate(region, key);
-                if let Some(word) = words.get_mut(word) {
-                    *word |= bits;
+                if let Some(word) = region.get_mut(BitFilter::word(key, len)) {
+                    *word |= BitFilter::bits(key);
                 }
             }
         }
         BitFilter { words, regions }
     }
 
-    /// A region's place in the filter, or `None` when no key lies in it (its probes are skipped).
+    /// A region's words, or `None` when no key lies in it (its probes are skipped).
     #[inline]
-    pub(crate) fn region(&self, region: usize) -> Option<FilterRegion> {
-        let &(base, mask) = self.regions.get(region)?;
-        (base != 0).then_some(FilterRegion { base, mask })
+    pub(crate) fn region(&self, region: usize) -> Option<FilterRegion<'_>> {
+        let &(base, len) = self.regions.get(region)?;
+        let words = self.words.get(base..base + len).filter(|_| base != 0)?;
+        Some(FilterRegion { words })
     }
 
-    /// The word (from bits the table's slot does not use) and the bits (from the top ten).
+    /// A key's word among a region's `len` (a power of two), from bits the table's slot does not
+    /// use.
     #[inline]
-    fn locate(region: FilterRegion, key: u64) -> (usize, u64) {
-        let word = region.base + ((key >> 21) as usize & region.mask);
-        let bits = BIT_PATTERNS.get((key >> 54) as usize).copied().unwrap_or(0);
-        (word, bits)
+    fn word(key: u64, len: usize) -> usize {
+        (key >> 21) as usize & len.wrapping_sub(1)
+    }
+
+    /// A key's bits in its word, from its top ten bits.
+    #[inline]
+    fn bits(key: u64) -> u64 {
+        BIT_PATTERNS.get((key >> 54) as usize).copied().unwrap_or(0)
     }
 
     /// Whether `key` may be present in `region` (no false negatives).
     #[inline]
-    pub(crate) fn may_contain(&self, region: FilterRegion, key: u64) -> bool {
-        let (word, bits) = BitFilter::locate(region, key);
-        self.words.get(word).is_some_and(|w| w & bits == bits)
+    pub(crate) fn may_contain(region: FilterRegion<'_>, key: u64) -> bool {
+        let words = region.words;
+        let bits = BitFilter::bits(key);
+        words.get(BitFilter::word(key, words.len())).is_some_and(|w| w & bits == bits)
     }
 }
 
-/// Where one region of a [`BitFilter`] lies.
+/// One region of a [`BitFilter`]: a power of two of words (at least eight).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct FilterRegion {
-    base: usize,
-    mask: usize,
+pub(crate) struct FilterRegion<'a> {
+    words: &'a [u64],
 }
 
 /// The first eight bytes of a text, big-endian, zero-padded: ordered like the texts themselves
