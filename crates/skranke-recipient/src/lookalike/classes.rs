@@ -434,7 +434,10 @@ fn add_candidates(index: &Index, hash: u64, region: usize, candidates: &mut Vec<
 fn edit_candidates(index: &Index, typed: &[char]) -> Vec<u32> {
     let mut candidates: Vec<u32> = Vec::new();
     let filter = &index.deletion_filter;
-    let Some(forms) = distance::Deletions::new(typed) else { return candidates };
+    if typed.len() > distance::MAX_LABEL {
+        return candidates;
+    }
+    let forms = distance::Deletions::new(typed);
     let n = typed.len();
     // Labels of budget 1 (4–7 characters) through at most one deletion on each side; labels of
     // budget 2 (8 and more, so the typed name has at least 6) through at most two. Deleting `d`

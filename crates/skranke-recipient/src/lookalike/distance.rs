@@ -147,24 +147,29 @@ fn finish(h: u64) -> u64 {
 pub(crate) struct Deletions {
     /// `suffix[p] = Σ_{k ≥ p} (c_k + 1)·B^(n-1-k)`
     suffix: [u64; MAX_LABEL + 2],
+    /// `tail[j] = S[j+1] - S[j]/B`, the part of a two-deletion hash that depends on `j` only.
+    tail: [u64; MAX_LABEL + 1],
     n: usize,
 }
 
 impl Deletions {
-    /// `None` for a label longer than [`MAX_LABEL`] characters (it has no deletion forms).
+    /// The deletion forms of `chars`, at most [`MAX_LABEL`] of them (longer labels have no
+    /// deletion forms; callers skip them). Not an `Option`: this is built for every name checked,
+    /// and returning the 1 KB struct inside one copied it.
     #[inline]
-    pub(crate) fn new(chars: &[char]) -> Option<Self> {
+    pub(crate) fn new(chars: &[char]) -> Self {
+        let chars = chars.get(..MAX_LABEL).unwrap_or(chars);
         let n = chars.len();
-        if n > MAX_LABEL {
-            return None;
-        }
-        let mut suffix = [0u64; MAX_LABEL + 2];
+        let mut forms = Deletions { suffix: [0; MAX_LABEL + 2], tail: [0; MAX_LABEL + 1], n };
         let mut power = 1u64;
         for k in (0..n).rev() {
-            suffix[k] = suffix[k + 1].wrapping_add((u64::from(chars[k]) + 1).wrapping_mul(power));
+            forms.suffix[k] = forms.suffix[k + 1].wrapping_add((u64::from(chars[k]) + 1).wrapping_mul(power));
             power = power.wrapping_mul(BASE);
         }
-        Some(Deletions { suffix, n })
+        for j in 0..n {
+            forms.tail[j] = forms.suffix[j + 1].wrapping_sub(forms.suffix[j].wrapping_mul(BASE_INV));
+        }
+        forms
     }
 
     /// Calls `emit` with the hash of every form with exactly `depth` (0, 1 or 2) characters
@@ -183,11 +188,8 @@ impl Deletions {
             }
             2 if n >= 2 => {
                 let inv2 = BASE_INV.wrapping_mul(BASE_INV);
-                // T[j] = S[j+1] - S[j]/B; U[i] = L[i]/B² + S[i+1]/B.
-                let mut tail = [0u64; MAX_LABEL + 1];
-                for j in 0..n {
-                    tail[j] = suffix[j + 1].wrapping_sub(suffix[j].wrapping_mul(BASE_INV));
-                }
+                // T[j] (`tail`) = S[j+1] - S[j]/B; U[i] = L[i]/B² + S[i+1]/B.
+                let tail = &self.tail;
                 for i in 0..n {
                     let head = whole
                         .wrapping_sub(suffix[i])
@@ -209,7 +211,7 @@ mod tests {
 
     /// Every deletion hash of `chars` down to `depth`, with the form's length.
     fn deletion_hashes(chars: &[char], depth: usize, mut emit: impl FnMut(u64, usize)) {
-        let Some(forms) = Deletions::new(chars) else { return };
+        let forms = Deletions::new(chars);
         for d in 0..=depth.min(chars.len()).min(2) {
             forms.each(d, |hash| emit(hash, chars.len() - d));
         }

@@ -169,8 +169,8 @@ fn deletion_pairs(labels: &[Label]) -> RegionPairs {
     }
     let mut pairs = vec![(0u64, 0u32); total];
     let mut cursors = starts.clone();
-    for (id, label) in labels.iter().enumerate() {
-        let Some(forms) = distance::Deletions::new(&label.chars) else { continue };
+    for (id, label) in labels.iter().enumerate().filter(|(_, label)| label.chars.len() <= MAX_LABEL) {
+        let forms = distance::Deletions::new(&label.chars);
         for (region, _, depth) in groups(label) {
             let Some(cursor) = cursors.get_mut(region) else { continue };
             forms.each(depth, |hash| {
