@@ -152,18 +152,20 @@ fn hit(class: Class, entry: Option<u32>) -> Option<Hit> {
 
 /// Runs every detector on a name that is not known.
 pub(crate) fn detect(index: &Index, name: &Name, parts: &Parts<'_>) -> Option<Hit> {
-    if let Some(found) = embedded_domain(index, name) {
+    if let Some(found) = embedded_domain(index, name, parts) {
         return Some(found);
     }
     registrable(index, parts).or_else(|| subdomain_label(index, parts))
 }
 
 /// `fredericia.dk.evil.com`, `fredericia.dk.dk`: a whole protected domain inside a longer name.
-fn embedded_domain(index: &Index, name: &Name) -> Option<Hit> {
-    let ascii: &str = &name.ascii;
-    if ascii.bytes().filter(|&b| b == b'.').count() < 2 {
+fn embedded_domain(index: &Index, name: &Name<'_>, parts: &Parts<'_>) -> Option<Hit> {
+    // Two dots at least, which `parts` tell without scanning the name: a subdomain, or a suffix of
+    // two labels or more (`co.uk`).
+    if parts.subdomain.is_empty() && !parts.suffix.contains('.') {
         return None;
     }
+    let ascii: &str = &name.ascii;
     let starts: Vec<usize> = std::iter::once(0).chain(ascii.match_indices('.').map(|(dot, _)| dot + 1)).collect();
     if starts.len() < 3 {
         return None;
