@@ -46,14 +46,38 @@ pub(crate) fn normalise(input: &str) -> Option<Name<'_>> {
         return Some(Name { unicode: None, ascii, trailing_dot });
     }
     let lower = body.to_lowercase();
-    match idna::domain_to_ascii(&lower) {
-        Ok(ascii) if !ascii.is_empty() => {
-            let (unicode, _) = idna::domain_to_unicode(&ascii);
+    match idn_forms(&lower) {
+        Some((ascii, unicode)) if !ascii.is_empty() => {
             let unicode = (unicode != ascii).then_some(unicode);
             Some(Name { ascii: Cow::Owned(ascii), unicode, trailing_dot })
         }
         // Not a valid IDN: keep the lowercased text so the skeleton can still see through it.
         _ => Some(Name { ascii: Cow::Owned(lower), unicode: None, trailing_dot }),
+    }
+}
+
+/// The A-label and the Unicode form of a domain (UTS #46 as `idna::domain_to_ascii` and
+/// `domain_to_unicode` apply it), from one pass of the mapping; `None` when it is not a valid
+/// IDN. Two passes (to ASCII, then back to Unicode) cost some 8,000 instructions a name, which
+/// every homoglyph typed pays.
+fn idn_forms(lower: &str) -> Option<(String, String)> {
+    use idna::uts46::{AsciiDenyList, ErrorPolicy, Hyphens, ProcessingSuccess, Uts46};
+    let (mut unicode, mut ascii) = (String::new(), String::new());
+    let processed = Uts46::new().process(
+        lower.as_bytes(),
+        AsciiDenyList::EMPTY,
+        Hyphens::Allow,
+        ErrorPolicy::FailFast,
+        |_, _, _| true,
+        &mut unicode,
+        Some(&mut ascii),
+    );
+    match processed {
+        Ok(ProcessingSuccess::Passthrough) => Some((lower.to_owned(), lower.to_owned())),
+        // The ASCII sink is written only when the Unicode form is not ASCII itself.
+        Ok(ProcessingSuccess::WroteToSink) if ascii.is_empty() => Some((unicode.clone(), unicode)),
+        Ok(ProcessingSuccess::WroteToSink) => Some((ascii, unicode)),
+        Err(_) => None,
     }
 }
 
@@ -405,6 +429,18 @@ mod tests {
         // An A-label in any case is an A-label.
         for typed in ["xn--kbenhavn-54a.dk", "XN--KBENHAVN-54A.DK", "Xn--kbenhavn-54a.dk"] {
             assert_eq!(normalise(typed).unwrap().unicode(), "københavn.dk", "{typed}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass IDN mapping gives what the two library calls give.
+        #[test]
+        fn one_pass_idn_forms_are_the_two_pass_ones(text in "([a-zæøåа-я0-9ąéßς-]{1,8}\\.){0,2}(dk|com|xn--kbenhavn-54a|xn--a)") {
+            let two_pass = idna::domain_to_ascii(&text).ok().map(|ascii| {
+                let unicode = idna::domain_to_unicode(&ascii).0;
+                (ascii, unicode)
+            });
+            proptest::prop_assert_eq!(idn_forms(&text), two_pass);
         }
     }
 
