@@ -127,12 +127,17 @@ const fn inverse(odd: u64) -> u64 {
     x
 }
 
-/// One multiply, then the well-mixed upper half rotated down to where the table takes its slot.
-/// The form's length is not mixed in: forms of each length have their own region of the filter
-/// and the table ([`filter_region`](super::index::filter_region)), so they never meet.
+/// The odd constant a form's polynomial hash is multiplied by for its key.
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// A form's key: one multiply, whose upper bits are well mixed (the filter and the table take
+/// theirs from there). Multiplying distributes over the sums a deletion hash is made of, so the
+/// two-deletion keys are one addition each ([`Deletions`]). The form's length is not mixed in:
+/// forms of each length have their own region of the filter and the table
+/// ([`filter_region`](super::index::filter_region)), so they never meet.
 #[inline]
 fn finish(h: u64) -> u64 {
-    h.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(32)
+    h.wrapping_mul(MIX)
 }
 
 /// The hashes of a label's deletion forms: the strings made by deleting 0, 1 or 2 of its
@@ -147,7 +152,8 @@ fn finish(h: u64) -> u64 {
 pub(crate) struct Deletions {
     /// `suffix[p] = Σ_{k ≥ p} (c_k + 1)·B^(n-1-k)`
     suffix: [u64; MAX_LABEL + 2],
-    /// `tail[j] = S[j+1] - S[j]/B`, the part of a two-deletion hash that depends on `j` only.
+    /// `tail[j] = (S[j+1] - S[j]/B)·MIX`, the part of a two-deletion key that depends on `j`
+    /// only ([`finish`] distributes over the sum).
     tail: [u64; MAX_LABEL + 1],
     n: usize,
 }
@@ -167,7 +173,7 @@ impl Deletions {
             power = power.wrapping_mul(BASE);
         }
         for j in 0..n {
-            forms.tail[j] = forms.suffix[j + 1].wrapping_sub(forms.suffix[j].wrapping_mul(BASE_INV));
+            forms.tail[j] = finish(forms.suffix[j + 1].wrapping_sub(forms.suffix[j].wrapping_mul(BASE_INV)));
         }
         forms
     }
@@ -188,15 +194,14 @@ impl Deletions {
             }
             2 if n >= 2 => {
                 let inv2 = BASE_INV.wrapping_mul(BASE_INV);
-                // T[j] (`tail`) = S[j+1] - S[j]/B; U[i] = L[i]/B² + S[i+1]/B.
+                // T[j] = S[j+1] - S[j]/B (`tail`, already times MIX); U[i] = L[i]/B² + S[i+1]/B.
                 let tail = &self.tail;
                 for i in 0..n {
-                    let head = whole
-                        .wrapping_sub(suffix[i])
-                        .wrapping_mul(inv2)
-                        .wrapping_add(suffix[i + 1].wrapping_mul(BASE_INV));
+                    let head = finish(
+                        whole.wrapping_sub(suffix[i]).wrapping_mul(inv2).wrapping_add(suffix[i + 1].wrapping_mul(BASE_INV)),
+                    );
                     for &t in &tail[i + 1..n] {
-                        emit(finish(head.wrapping_add(t)));
+                        emit(head.wrapping_add(t));
                     }
                 }
             }

@@ -185,7 +185,8 @@ fn deletion_pairs(labels: &[Label]) -> RegionPairs {
 }
 
 /// Open-addressing multimap from 64-bit hashes to label ids, one `u64` per slot (upper half: the
-/// hash's upper 32 bits, never 0; lower half: the id). A lookup may return ids of other keys that
+/// hash's lower 32 bits with the lowest set, so never 0; lower half: the id). A key's upper 32
+/// bits choose where its probe starts. A lookup may return ids of other keys that
 /// share those 32 bits; every caller verifies what it gets.
 ///
 /// Cut into regions like the [`BitFilter`] in front of it, for the same reason: a probe that gets
@@ -213,7 +214,7 @@ impl MultiTable {
         let mut slots = vec![0u64; total];
         for (region_pairs, &(base, places)) in pairs.regions().zip(&regions) {
             for &(key, value) in region_pairs {
-                let packed = (key & 0xffff_ffff_0000_0000 | 1 << 32) | u64::from(value);
+                let packed = tag(key) | u64::from(value);
                 let mut offset = start(key, places);
                 while let Some(slot) = slots.get_mut(base + offset) {
                     if *slot == 0 || *slot == packed {
@@ -240,7 +241,7 @@ impl MultiTable {
     #[inline]
     pub(crate) fn get(&self, key: u64, region: usize, mut found: impl FnMut(u32)) {
         let (base, places) = self.region(region);
-        let tag = key & 0xffff_ffff_0000_0000 | 1 << 32;
+        let tag = tag(key);
         let mut offset = start(key, places);
         while let Some(&packed) = self.slots.get(base + offset) {
             if packed == 0 {
@@ -254,11 +255,18 @@ impl MultiTable {
     }
 }
 
-/// Where a key's probe starts among `places` slots: its low 32 bits scaled to the range (the
-/// upper 32 are its tag).
+/// Where a key's probe starts among `places` slots: its upper 32 bits (the best mixed of a
+/// multiplicative hash) scaled to the range.
 #[inline]
 fn start(key: u64, places: usize) -> usize {
-    (((key & 0xffff_ffff) * places as u64) >> 32) as usize
+    (((key >> 32) * places as u64) >> 32) as usize
+}
+
+/// A key's tag in a slot's upper half: its lower 32 bits, the lowest set so no tag is 0 (an empty
+/// slot).
+#[inline]
+fn tag(key: u64) -> u64 {
+    key << 32 | 1 << 32
 }
 
 /// The slot after `offset`, wrapping at the end of the region.
@@ -350,11 +358,11 @@ impl BitFilter {
         Some(FilterRegion { words })
     }
 
-    /// A key's word among a region's `len` (a power of two), from bits the table's slot does not
-    /// use.
+    /// A key's word among a region's `len` (a power of two, at most 2^22), from bits 22 to 43:
+    /// apart from the top ten (its bits in the word) and from the bits that place it in the table.
     #[inline]
     fn word(key: u64, len: usize) -> usize {
-        (key >> 21) as usize & len.wrapping_sub(1)
+        (key >> 22) as usize & len.wrapping_sub(1)
     }
 
     /// A key's bits in its word, from its top ten bits.
