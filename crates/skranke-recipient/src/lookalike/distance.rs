@@ -198,7 +198,10 @@ impl Deletions {
                 let tail = &self.tail;
                 for i in 0..n {
                     let head = finish(
-                        whole.wrapping_sub(suffix[i]).wrapping_mul(inv2).wrapping_add(suffix[i + 1].wrapping_mul(BASE_INV)),
+                        whole
+                            .wrapping_sub(suffix[i])
+                            .wrapping_mul(inv2)
+                            .wrapping_add(suffix[i + 1].wrapping_mul(BASE_INV)),
                     );
                     for &t in &tail[i + 1..n] {
                         emit(head.wrapping_add(t));

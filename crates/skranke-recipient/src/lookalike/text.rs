@@ -213,7 +213,8 @@ static OWN_SKELETON: [bool; 256] = {
     let mut b = 0;
     while b < 256 {
         let byte = b as u8;
-        own[b] = byte.is_ascii_lowercase() && byte != b'm' || byte.is_ascii_digit() && byte != b'0' && byte != b'1'
+        own[b] = byte.is_ascii_lowercase() && byte != b'm'
+            || byte.is_ascii_digit() && byte != b'0' && byte != b'1'
             || byte == b'-';
         b += 1;
     }
