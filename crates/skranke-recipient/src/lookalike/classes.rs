@@ -629,6 +629,32 @@ mod tests {
             }
         }
 
+        /// The prefix search (and the prefix bits in front of it) finds exactly the labels that
+        /// start with a text and are longer than it.
+        #[test]
+        fn prefix_search_finds_every_longer_label(
+            labels in proptest::collection::vec("[abeø]{3,12}", 1..16),
+            pick in 0usize..16,
+            cut in 1usize..13,
+            other in "[abeø]{1,10}",
+        ) {
+            let domains: Vec<String> = labels.iter().map(|l| format!("{l}.dk")).collect();
+            let refs: Vec<&str> = domains.iter().map(String::as_str).collect();
+            let set = super::super::ProtectedSet::builtin().with_protected(&refs).unwrap();
+            let index = &set.index;
+            let source = &labels[pick % labels.len()];
+            let prefix: String = source.chars().take(cut).collect();
+            for typed in [prefix.as_str(), other.as_str()] {
+                let mut found: Vec<u32> = index.longer_with_prefix(typed).collect();
+                found.sort_unstable();
+                let want: Vec<u32> = (0..index.labels.len() as u32)
+                    .filter(|&id| index.labels[id as usize].text.starts_with(typed))
+                    .filter(|&id| index.labels[id as usize].text.len() > typed.len())
+                    .collect();
+                proptest::prop_assert_eq!(found, want, "{}", typed);
+            }
+        }
+
         /// The byte-mask pre-selection finds exactly the words of the list.
         #[test]
         fn is_affix_is_membership_in_the_list(word in "[a-zå]{0,14}") {
