@@ -159,9 +159,9 @@ pub(crate) struct Deletions {
 }
 
 impl Deletions {
-    /// The deletion forms of `chars`, at most [`MAX_LABEL`] of them (longer labels have no
-    /// deletion forms; callers skip them). Not an `Option`: this is built for every name checked,
-    /// and returning the 1 KB struct inside one copied it.
+    /// The deletion forms of `chars` (of its first [`MAX_LABEL`] characters: longer labels have
+    /// no deletion forms, and callers skip them). Not an `Option`: this is built for every name
+    /// checked, and returning the 1 KB struct inside one copied it.
     #[inline]
     pub(crate) fn new(chars: &[char]) -> Self {
         let chars = chars.get(..MAX_LABEL).unwrap_or(chars);

@@ -185,9 +185,9 @@ fn deletion_pairs(labels: &[Label]) -> RegionPairs {
 }
 
 /// Open-addressing multimap from 64-bit hashes to label ids, one `u64` per slot (upper half: the
-/// hash's lower 32 bits with the lowest set, so never 0; lower half: the id). A key's upper 32
-/// bits choose where its probe starts. A lookup may return ids of other keys that
-/// share those 32 bits; every caller verifies what it gets.
+/// hash's lower 32 bits with the lowest set, so never 0: its tag; lower half: the id). A key's
+/// upper 32 bits choose where its probe starts. A lookup may return ids of other keys with the
+/// same tag; every caller verifies what it gets.
 ///
 /// Cut into regions like the [`BitFilter`] in front of it, for the same reason: a probe that gets
 /// through the filter then lands in the region of the same form length, which for the lengths
@@ -359,7 +359,8 @@ impl BitFilter {
     }
 
     /// A key's word among a region's `len` (a power of two, at most 2^22), from bits 22 to 43:
-    /// apart from the top ten (its bits in the word) and from the bits that place it in the table.
+    /// below the top ten (its bits in the word) and below most of the bits that place it in the
+    /// table (the top of its upper half).
     #[inline]
     fn word(key: u64, len: usize) -> usize {
         (key >> 22) as usize & len.wrapping_sub(1)
@@ -399,7 +400,7 @@ pub(crate) fn sort_key(text: &str) -> u64 {
 /// A set of 65,536 bits, one per hash of the first six bytes of a label (from its [`sort_key`]).
 /// The binary search of a prefix search is a chain of dependent cache misses, on every check
 /// (truncations), and nearly always finds nothing: a text of six bytes or more whose first six
-/// start no label skips it. With 10,000 labels some 15 % of the bits are set.
+/// start no label skips it. Each distinct start sets one bit, so 10,000 labels set at most 15 %.
 #[derive(Debug, Clone)]
 pub(crate) struct PrefixBits(Vec<u64>);
 
